@@ -1,0 +1,37 @@
+"""Shared fixtures. Tests that need the source texts skip, with the reason, when they are absent;
+under CI (``CI=true``) their absence is an error instead, so CI never skips them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from course import data
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def seeds() -> Path:
+    folder = data.seeds_dir()
+    if folder is None:
+        reason = (
+            "the source texts (../shared/seeds/ beside the checkout, or $COURSE_SEEDS) are absent, "
+            "so quotations cannot be checked against them"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(reason + "; CI must have them")
+        pytest.skip(reason)
+    return folder
+
+
+@pytest.fixture
+def dataset_copy(tmp_path, monkeypatch) -> Path:
+    """A private copy of datasets/ that a test may break; the loader reads it instead."""
+    copy = tmp_path / "datasets"
+    shutil.copytree(ROOT / "datasets", copy)
+    monkeypatch.setenv("COURSE_DATASETS", str(copy))
+    return copy
