@@ -1,0 +1,86 @@
+"""Benchmark: widget update latency, lesson run-all time and `import course` time.
+
+Run with ``make bench`` (or ``python tests/benchmarks/bench_widgets.py``). Prints medians; not
+a test, so machine load never fails the suite. The widget figures are measured in this
+process, which is the kernel's situation: the time from setting a control's value to the
+image widget holding the re-rendered figure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def widget_latencies(interactions: int = 60) -> dict[str, float]:
+    from course import widgets
+
+    plans = {
+        "MembershipExplorer": lambda e: [
+            (e.log, [True, False]), (e.years, [(1917, 1930), (1920, 1941)]),
+            (e.series, [("001", "reference"), ("001", "003", "reference")])],
+        "OutputExplorer": lambda e: [
+            (e.base, ["1928", "1913"]), (e.fiction, [False, True]),
+            (e.reference, [False, True])],
+        "MortalityExplorer": lambda e: [
+            (e.group, ["executions", "camp population", "all"]),
+            (e.sources, [("001", "reference"), ("001", "002", "003", "004", "reference")])],
+        "GrowthCalculator": lambda e: [
+            (e.rate, [6.4, 10.1, 15.0]), (e.years, [8, 12, 16])],
+    }
+    results = {}
+    for name, plan in plans.items():
+        explorer = getattr(widgets, name)()
+        moves = [(control, value) for control, values in plan(explorer) for value in values]
+        times = []
+        for control, value in itertools.islice(itertools.cycle(moves), interactions):
+            before = explorer.image.value
+            start = time.perf_counter()
+            control.value = value
+            times.append(time.perf_counter() - start)
+            assert explorer.image.value is not before, f"{name}: the image did not change"
+        results[name] = statistics.median(times) * 1000
+    return results
+
+
+def import_time(runs: int = 7) -> float:
+    code = "import time; t = time.perf_counter(); import course; print(time.perf_counter() - t)"
+    times = [float(subprocess.check_output([sys.executable, "-c", code], text=True))
+             for _ in range(runs)]
+    return statistics.median(times) * 1000
+
+
+def lesson_times() -> dict[str, float]:
+    import nbformat
+    from nbclient import NotebookClient
+
+    results = {}
+    for path in sorted((ROOT / "course" / "lessons").glob("[0-9][0-9]-*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        client = NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        with client.setup_kernel():
+            client.execute_cell(nbformat.v4.new_code_cell("1"), 0)  # kernel warm, not timed
+            start = time.perf_counter()
+            for index, cell in enumerate(notebook.cells):
+                client.execute_cell(cell, index)
+            results[path.stem] = time.perf_counter() - start
+    return results
+
+
+def main() -> None:
+    print(f"import course: median {import_time():.0f} ms (target <= 300 ms)")
+    for name, ms in widget_latencies().items():
+        print(f"{name}: median update {ms:.1f} ms over 60 interactions (target <= 20 ms)")
+    for name, seconds in lesson_times().items():
+        print(f"lesson {name}: run all {seconds:.2f} s (target <= 3 s)")
+
+
+if __name__ == "__main__":
+    main()
