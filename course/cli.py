@@ -37,6 +37,63 @@ def _data_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _nbgrader(root: str, *args: str) -> int:
+    """Run an nbgrader command in the course directory ``root``."""
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root).returncode
+
+
+def _release(args: argparse.Namespace) -> int:
+    return _nbgrader(args.root, "generate_assignment", args.assignment, "--force")
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from course import grading, sandbox
+
+    try:
+        results = grading.grade(args.assignment, args.root, args.student or None, args.jobs,
+                                args.unsafe, progress=True)
+    except sandbox.SandboxUnavailable as error:
+        print(f"course grade: refusing to run student code without a sandbox: {error}. "
+              "Fix that, or pass --unsafe to run submissions with your own rights.",
+              file=sys.stderr)
+        return 3
+    except grading.GradingError as error:
+        print(f"course grade: {error}", file=sys.stderr)
+        return 2
+    if not results:
+        print(f"course grade: no submissions of {args.assignment} under {args.root}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from course import grading
+
+    code = _nbgrader(args.root, "generate_feedback", args.assignment, "--force")
+    course = grading.Course(args.root)
+    questions = [q for nb in course.sources(args.assignment).values()
+                 for q in grading.read_questions(nb)[0]]
+    feedback = Path(course.dirs.format_path(course.dirs.feedback_directory, ".", "."))
+    leaked = {str(page): found for page in feedback.glob(f"*/{args.assignment}/*.html")
+              if (found := grading.leaks(page.read_text("utf-8"), questions))}
+    if leaked:
+        for page in leaked:
+            Path(page).unlink()
+        print(f"course feedback: removed pages that showed hidden tests: {leaked}",
+              file=sys.stderr)
+        return 4
+    return code
+
+
+def _export(args: argparse.Namespace) -> int:
+    return _nbgrader(args.root, "export", f"--to={args.to}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course",
@@ -53,6 +110,29 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--columns", help="comma-separated columns to show (default: all)")
     show.add_argument("--width", type=int, default=60, help="widest cell, in characters")
     show.set_defaults(run=_data_show)
+
+    def assignment_command(name: str, help: str, run) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, help=help, description=help)
+        command.add_argument("assignment", help="assignment name, e.g. 01-collapse-and-recovery")
+        command.add_argument("--root", default=".", help="the nbgrader course directory")
+        command.set_defaults(run=run)
+        return command
+
+    assignment_command("release", "generate the student copy (nbgrader generate_assignment)",
+                       _release)
+    grade = assignment_command(
+        "grade", "autograde submissions in a sandbox, never letting the key into the kernel",
+        _grade)
+    grade.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    grade.add_argument("--jobs", type=int, default=1, help="submissions executed in parallel")
+    grade.add_argument("--unsafe", action="store_true",
+                       help="run without the bubblewrap sandbox (student code gets your rights)")
+    assignment_command("feedback", "generate feedback pages (no hidden tests, checked)",
+                       _feedback)
+    export = commands.add_parser("export", help="export all grades as CSV (nbgrader export)")
+    export.add_argument("--root", default=".", help="the nbgrader course directory")
+    export.add_argument("--to", default="grades.csv", help="the CSV file to write")
+    export.set_defaults(run=_export)
     return parser
 
 

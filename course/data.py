@@ -26,7 +26,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pandas is imported lazily so that ``import course`` stays fast
     import pandas as pd
 
-__all__ = ["DataError", "load", "names", "cite", "datasets_dir", "seeds_dir", "check_all"]
+__all__ = [
+    "DataError", "load", "names", "cite", "claims", "lookup", "datasets_dir", "seeds_dir",
+    "check_all",
+]
 
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -291,6 +294,61 @@ def cite(row: Any) -> str:
         f'{row["attributed_to"]}, in "{doc["title"]}" (doc {row["doc"]}, {doc["date"]}){fiction}: '
         f'"{row["quote"]}"'
     )
+
+
+def claims(doc: str | None = None) -> pd.DataFrame:
+    """Every figure the documents state, from all the figure tables, in one frame.
+
+    A figure table is one whose rows name a document and carry ``low`` and ``high``.
+
+    Args:
+        doc: a document id such as ``"001"``; ``None`` (the default) for all documents.
+
+    Returns:
+        The rows of the figure tables, with a first column ``table`` naming the table each row
+        comes from; columns one table lacks (``base``, ``compare_with``) are empty there.
+
+    >>> sorted(set(claims("000")["table"]))
+    ['counterfactual']
+    """
+    import pandas as pd
+
+    frames = [
+        table.assign(table=name)
+        for name in names()
+        if {"doc", "low", "high"} <= set((table := load(name)).columns)
+    ]
+    rows = pd.concat(frames, ignore_index=True)
+    if doc is not None:
+        rows = rows[rows["doc"] == doc].reset_index(drop=True)
+    return rows[["table", *rows.columns.drop("table")]]
+
+
+def lookup(ids: str | list[str]) -> pd.DataFrame:
+    """The rows with these ids, from the figure tables or the reference table, in that order.
+
+    Args:
+        ids: a list of row ids, or one string of ids separated by ``;`` (the form of the
+            counterfactual table's ``compare_with`` column).
+
+    Returns:
+        One row per id, with a ``table`` column naming where it was found.
+
+    Raises:
+        KeyError: an id names no row.
+
+    >>> lookup("R19;R18")[["id", "table"]].values.tolist()
+    [['R19', 'reference'], ['R18', 'reference']]
+    """
+    import pandas as pd
+
+    wanted = [i.strip() for i in ids.split(";") if i.strip()] if isinstance(ids, str) else ids
+    rows = pd.concat([claims(), load("reference").assign(table="reference")], ignore_index=True)
+    rows = rows.set_index("id")
+    missing = [i for i in wanted if i not in rows.index]
+    if missing:
+        raise KeyError(f"No row with id {missing} in the figure tables or the reference table.")
+    return rows.loc[wanted].reset_index()
 
 
 def check_all() -> dict[str, int]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from course.scoring import AnswerTypeError, normalise, plain
 
-__all__ = ["check"]
+__all__ = ["check", "self_check"]
 
 _KINDS = {
     "text": (str,),
@@ -103,3 +103,27 @@ def check(
         if _matches(value, wrong):
             raise AssertionError(f"{name}: {message}")
     print(f"{name} is well formed: {_NAMES[kind]}. It will be scored when your work is graded.")
+
+
+def self_check(answer: Any, key: dict, explanation: str) -> None:
+    """A lesson's self-check: score ``answer`` at once and explain, whether right or wrong.
+
+    Lessons are not graded, so this may show the reasoning (the graded exercises never do).
+
+    Args:
+        answer: the learner's value.
+        key: a scoring key, as in :func:`course.scoring.score`.
+        explanation: why the right answer is right; shown after any attempt.
+
+    >>> self_check(2, {"method": "number", "expected": 2}, "Two sources agree.")
+    Correct. Two sources agree.
+    """
+    from course.scoring import score
+
+    if answer is None or answer is Ellipsis:
+        print("Not answered yet: replace None with your answer and run the cell again.")
+        return
+    share = score(answer, key)
+    verdict = "Correct." if share == 1 else (
+        f"Partly right ({share:.0%})." if share > 0 else "Not quite.")
+    print(f"{verdict} {explanation}")

@@ -1,0 +1,99 @@
+"""Execute one notebook and capture its answers. Runs *inside* the grading sandbox.
+
+Usage (by :mod:`course.sandbox`, never by hand)::
+
+    python -m course.execute NOTEBOOK ANSWERS_JSON NAME [NAME ...]
+
+Executes ``NOTEBOOK`` in place with a per-cell time limit and a cap on output volume, then asks
+the same kernel for the named variables as JSON and writes them to ``ANSWERS_JSON``. Everything
+this module writes is treated by the grader as untrusted: a student's code runs in the same
+sandbox and could overwrite it, which can only change what that student's own answers appear to
+be.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+MARKER = "@@COURSE-ANSWERS@@"
+CAPTURE = """
+def __course_capture(names):
+    import json as _json
+    result = {}
+    for _name in names:
+        if _name not in globals():
+            result[_name] = {"error": "not defined"}
+            continue
+        try:
+            result[_name] = {"value": _json.loads(_json.dumps(globals()[_name], allow_nan=False))}
+        except Exception as _error:
+            result[_name] = {"error": f"not a plain value ({type(globals()[_name]).__name__})"}
+    return _json.dumps(result)
+print("@@COURSE-ANSWERS@@" + __course_capture(NAMES))
+"""
+
+
+def main(argv: list[str]) -> int:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    path, answers_path, *names = argv
+    cell_timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "30"))
+    output_limit = int(os.environ.get("COURSE_OUTPUT_LIMIT", str(1_000_000)))
+    notebook = nbformat.read(path, as_version=4)
+
+    class CappedClient(NotebookClient):
+        """Drops outputs once the notebook's total output passes the limit."""
+
+        written = 0
+
+        def output(self, outs, msg, display_id, cell_index):
+            size = len(json.dumps(msg.get("content", {})))
+            self.written += size
+            if self.written > output_limit:
+                if not getattr(self, "_warned", False):
+                    self._warned = True
+                    outs.append(nbformat.v4.new_output(
+                        "stream", name="stdout",
+                        text=f"[output limit of {output_limit} bytes reached; more dropped]\n"))
+                return None
+            return super().output(outs, msg, display_id, cell_index)
+
+    client = CappedClient(notebook, timeout=cell_timeout, interrupt_on_timeout=True,
+                          allow_errors=True, kernel_name="python3", record_timing=False,
+                          resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
+    status = {"status": "ok", "message": ""}
+    answers: dict = {}
+    try:
+        with client.setup_kernel():
+            for index, cell in enumerate(notebook.cells):
+                try:
+                    client.execute_cell(cell, index)
+                except CellTimeoutError:
+                    status = {"status": "timeout", "message": f"cell {index + 1} ran too long"}
+                except CellExecutionError:
+                    pass
+            capture = nbformat.v4.new_code_cell(CAPTURE.replace("NAMES", repr(names)))
+            notebook.cells.append(capture)
+            try:
+                client.execute_cell(capture, len(notebook.cells) - 1)
+            finally:
+                notebook.cells.pop()
+            text = "".join(o.get("text", "") for o in capture.outputs if o.get("name") == "stdout")
+            lines = [line for line in text.splitlines() if line.startswith(MARKER)]
+            answers = json.loads(lines[-1][len(MARKER):]) if lines else {}
+    except DeadKernelError:
+        status = {"status": "crash", "message": "the kernel died (the notebook ended Python)"}
+    except Exception as error:  # report any other failure as data, never as a traceback
+        status = {"status": "crash", "message": f"{type(error).__name__}: {error}"[:300]}
+    nbformat.write(notebook, path)
+    with open(answers_path, "w", encoding="utf-8") as handle:
+        json.dump({"run": status, "answers": answers}, handle)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

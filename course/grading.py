@@ -1,0 +1,422 @@
+"""`course grade`: sandboxed, tamper-proof, parallel autograding on top of nbgrader.
+
+How a submission is graded:
+
+1. The answer key is read from the instructor's *source* notebook: each autograded test cell's
+   hidden block ends with ``award(ANSWER, {KEY})``; the key is read with ``ast.literal_eval``
+   (nothing is executed) and its points must equal the cell's nbgrader points.
+2. The notebook that runs is assembled from the source, not trusted from the student: every
+   locked cell (instructions, visible checks) comes from the source, with its hidden part
+   removed; only the student's answer cells, and any scratch cells they added, come from the
+   submission. Tampered metadata, deleted or duplicated test cells change nothing.
+3. It runs in a bubblewrap sandbox (:mod:`course.sandbox`) that sees only its own copy; the
+   answers come back as JSON and are type-checked strictly (:func:`course.scoring.plain`).
+4. Scores are computed here, outside any kernel, and written through nbgrader's gradebook in
+   one transaction per submission; manual grades already given are never overwritten. A
+   killed run loses at most the submission in progress, and a re-run gives the same grades.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import queue
+import re
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from course import sandbox
+from course.scoring import score
+
+__all__ = ["Question", "read_questions", "strip_hidden", "assemble", "grade", "Outcome",
+           "Course", "GradingError"]
+
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n?(.*?)### END HIDDEN TESTS\n?", re.S)
+NOTEBOOK_LIMIT = 20 * 1024**2  # bytes: a larger submission is refused, not parsed
+STUBS = {"", "YOUR ANSWER HERE", "# YOUR ANSWER HERE"}
+
+
+class GradingError(RuntimeError):
+    """The instructor's course is not set up as `course grade` expects (never the student's)."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One autograded question: the test cell's id, the answer variable, its key."""
+
+    grade_id: str
+    answer: str
+    key: dict
+    points: float
+
+
+def strip_hidden(source: str) -> str:
+    """A test cell's source without its hidden block.
+
+    >>> strip_hidden("check(x)\\n### BEGIN HIDDEN TESTS\\naward(x, {})\\n### END HIDDEN TESTS\\n")
+    'check(x)\\n'
+    """
+    return HIDDEN.sub("", source)
+
+
+def _key_from(cell_source: str, grade_id: str, points: float) -> Question:
+    match = HIDDEN.search(cell_source)
+    where = f"test cell {grade_id!r}"
+    if not match:
+        raise GradingError(f"{where} has no hidden test block")
+    try:
+        tree = ast.parse(match.group(1))
+    except SyntaxError as error:
+        raise GradingError(f"{where}: the hidden block is not valid Python ({error})") from None
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and getattr(node.func, "id", getattr(node.func, "attr", None)) == "award"]
+    if len(calls) != 1 or len(calls[0].args) != 2 or not isinstance(calls[0].args[0], ast.Name):
+        raise GradingError(f"{where}: the hidden block must call award(ANSWER_NAME, {{KEY}}) once")
+    try:
+        key = ast.literal_eval(calls[0].args[1])
+    except ValueError:
+        raise GradingError(f"{where}: the key must be a literal dict") from None
+    if not isinstance(key, dict) or float(key.get("points", -1)) != float(points):
+        raise GradingError(f"{where}: key points {key.get('points')} != cell points {points}")
+    score(None, key)  # raises for an unknown method: the author's mistake, caught early
+    return Question(grade_id, calls[0].args[0].id, key, float(points))
+
+
+def read_questions(source) -> tuple[list[Question], list[tuple[str, float]]]:
+    """The autograded questions and the manual (written) answers of a source notebook.
+
+    Returns:
+        ``(questions, manual)`` where manual lists ``(grade_id, points)``.
+    """
+    questions, manual = [], []
+    for cell in source.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade"):
+            continue
+        if meta.get("solution"):
+            manual.append((meta["grade_id"], float(meta["points"])))
+        elif cell.cell_type == "code":
+            questions.append(_key_from(cell.source, meta["grade_id"], meta["points"]))
+    return questions, manual
+
+
+def assemble(source, submitted):
+    """The notebook to execute: the source's cells, with the student's answer cells.
+
+    Locked cells come from the source (test cells without their hidden block); answer cells
+    are matched by ``grade_id``; cells the student added are kept after the answer cell they
+    follow, stripped of any nbgrader metadata. Outputs are cleared.
+    """
+    import copy
+
+    import nbformat
+
+    answer_ids = {c.metadata["nbgrader"]["grade_id"] for c in source.cells
+                  if c.metadata.get("nbgrader", {}).get("solution")}
+    known_ids = {c.get("id") for c in source.cells} | {
+        c.metadata.get("nbgrader", {}).get("grade_id") for c in source.cells} - {None}
+    answers: dict[str, str] = {}
+    extras: dict[str | None, list] = {}
+    anchor = None
+    for cell in submitted.cells:
+        if not isinstance(cell.get("source"), str):
+            continue
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in answer_ids:
+            if grade_id not in answers:
+                answers[grade_id] = cell["source"]
+                anchor = grade_id
+        elif cell.get("id") not in known_ids and grade_id not in known_ids and (
+                cell.get("cell_type") in ("code", "markdown")):
+            # the student's own scratch cell: kept, as plain cell with no nbgrader role
+            maker = nbformat.v4.new_code_cell if cell["cell_type"] == "code" else \
+                nbformat.v4.new_markdown_cell
+            extras.setdefault(anchor, []).append(maker(cell["source"]))
+    cells = list(extras.get(None, []))
+    for cell in source.cells:
+        cell = copy.deepcopy(cell)
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            cell.source = answers.get(meta["grade_id"], "")
+        elif meta.get("grade") and cell.cell_type == "code":
+            cell.source = strip_hidden(cell.source)
+        cells.append(cell)
+        cells += extras.get(meta.get("grade_id"), []) if meta.get("solution") else []
+    out = copy.deepcopy(source)
+    out.cells = cells
+    for cell in out.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return out
+
+
+@dataclass
+class Outcome:
+    """One student's result for one notebook."""
+
+    student: str
+    notebook: str
+    scores: dict[str, float] = field(default_factory=dict)
+    manual_blank: dict[str, bool] = field(default_factory=dict)
+    status: str = "ok"
+    problems: list[str] = field(default_factory=list)
+    executed: Any = None
+
+    @property
+    def total(self) -> float:
+        return round(sum(self.scores.values()), 2)
+
+
+def _read_submission(path: Path):
+    import nbformat
+
+    if not path.is_file() or path.is_symlink():
+        raise ValueError(f"missing notebook {path.name}")
+    if path.stat().st_size > NOTEBOOK_LIMIT:
+        raise ValueError(f"{path.name} is larger than {NOTEBOOK_LIMIT} bytes")
+    try:
+        notebook = nbformat.reads(path.read_text("utf-8"), as_version=4)
+    except Exception as error:  # any parse failure is the student's, reported, never raised
+        raise ValueError(f"{path.name} is not a readable notebook ({type(error).__name__})") \
+            from None
+    if not isinstance(notebook.get("cells"), list):
+        raise ValueError(f"{path.name} has no list of cells")
+    return notebook
+
+
+def grade_notebook(source, submitted_path: Path, student: str, slot: int,
+                   limits: sandbox.Limits, unsafe: bool) -> Outcome:
+    """Execute one submitted notebook in the sandbox and score it."""
+    import nbformat
+
+    questions, manual = read_questions(source)
+    outcome = Outcome(student, submitted_path.name,
+                      scores={q.grade_id: 0.0 for q in questions})
+    try:
+        submitted = _read_submission(submitted_path)
+    except ValueError as error:
+        outcome.status, outcome.problems = "unreadable", [str(error)]
+        outcome.manual_blank = {grade_id: True for grade_id, _ in manual}
+        return outcome
+    runnable = assemble(source, submitted)
+    written = {c.metadata["nbgrader"]["grade_id"]: c.source for c in runnable.cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    outcome.manual_blank = {g: written.get(g, "").strip() in STUBS for g, _ in manual}
+    work = Path(tempfile.mkdtemp(prefix="course-grade-"))
+    try:
+        path = work / "submission.ipynb"
+        nbformat.write(runnable, path)
+        run = sandbox.run_notebook(path, [q.answer for q in questions], slot, limits, unsafe)
+        outcome.status = run.status
+        if run.message:
+            outcome.problems.append(run.message)
+        for question in questions:
+            captured = run.answers.get(question.answer)
+            if not isinstance(captured, dict) or "value" not in captured:
+                reason = captured.get("error") if isinstance(captured, dict) else "no answer"
+                if run.status == "ok" and reason not in (None, "not defined"):
+                    outcome.problems.append(f"{question.answer}: {str(reason)[:80]}")
+                continue
+            outcome.scores[question.grade_id] = round(
+                score(captured["value"], question.key) * question.points, 2)
+        outcome.executed = _executed(run, runnable)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return outcome
+
+
+def _executed(run: sandbox.Run, fallback):
+    """The executed notebook, re-read from untrusted bytes; the unexecuted one if unusable."""
+    import nbformat
+
+    if run.notebook_path is not None and run.notebook_path.stat().st_size <= NOTEBOOK_LIMIT:
+        try:
+            executed = nbformat.read(run.notebook_path, as_version=4)
+            if len(executed.cells) == len(fallback.cells):
+                for mine, theirs in zip(fallback.cells, executed.cells, strict=True):
+                    if mine.cell_type == "code" and isinstance(theirs.get("outputs"), list):
+                        mine.outputs = theirs["outputs"]
+        except Exception:  # the sandbox's file is untrusted; fall back to no outputs
+            pass
+    return fallback
+
+
+class Course:
+    """An nbgrader course directory: its paths, and its gradebook."""
+
+    def __init__(self, root: Path | str = ".") -> None:
+        from nbgrader.coursedir import CourseDirectory
+        from traitlets.config import Config
+        from traitlets.config.loader import PyFileConfigLoader
+
+        self.root = Path(root).resolve()
+        config = Config()
+        if (self.root / "nbgrader_config.py").exists():
+            config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        self.dirs = CourseDirectory(config=config)
+        self.dirs.root = str(self.root)
+        self.db_url = config.get("CourseDirectory", {}).get("db_url") or \
+            f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def path(self, kind: str, student: str, assignment: str) -> Path:
+        folder = getattr(self.dirs, f"{kind}_directory")
+        return Path(self.dirs.format_path(folder, student, assignment))
+
+    def sources(self, assignment: str) -> dict[str, Any]:
+        import nbformat
+
+        folder = self.path("source", ".", assignment)
+        notebooks = sorted(folder.glob("*.ipynb"))
+        if not notebooks:
+            raise GradingError(f"no source notebooks in {folder}")
+        return {nb.stem: nbformat.read(nb, as_version=4) for nb in notebooks}
+
+    def students(self, assignment: str) -> list[str]:
+        base = Path(self.dirs.format_path(self.dirs.submitted_directory, ".", ".")).resolve()
+        return sorted(p.parent.name for p in base.glob(f"*/{assignment}") if p.is_dir())
+
+    def record(self, assignment: str, outcomes: list[Outcome]) -> None:
+        """Write one student's grades in one transaction; keep manual grades."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        student = outcomes[0].student
+        with Gradebook(self.db_url) as gradebook:
+            try:
+                gradebook.find_student(student)
+            except MissingEntry:
+                gradebook.add_student(student)
+            try:
+                submission = gradebook.find_submission(assignment, student)
+            except MissingEntry:
+                submission = gradebook.add_submission(assignment, student)
+            stamp = self.path("submitted", student, assignment) / "timestamp.txt"
+            session = gradebook.db
+            try:
+                if stamp.is_file():
+                    from nbgrader.utils import parse_utc
+
+                    submission.timestamp = parse_utc(stamp.read_text("utf-8").strip()[:64])
+                for outcome in outcomes:
+                    notebook = gradebook.find_submission_notebook(
+                        outcome.notebook.removesuffix(".ipynb"), assignment, student)
+                    for cell_grade in notebook.grades:
+                        name = cell_grade.cell.name
+                        if name in outcome.scores:
+                            cell_grade.auto_score = outcome.scores[name]
+                            cell_grade.needs_manual_grade = False
+                        elif name in outcome.manual_blank:
+                            blank = outcome.manual_blank[name]
+                            cell_grade.auto_score = 0.0 if blank else None
+                            cell_grade.needs_manual_grade = not blank and (
+                                cell_grade.manual_score is None)
+                session.commit()
+            except Exception:
+                session.rollback()
+                raise
+
+    def write_autograded(self, assignment: str, outcome: Outcome, questions) -> None:
+        """Save the executed notebook (no hidden tests) for the formgrader and feedback."""
+        import nbformat
+
+        if outcome.executed is None:
+            return
+        points = {q.grade_id: q.points for q in questions}
+        for cell in outcome.executed.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in outcome.scores and cell.cell_type == "code":
+                cell.outputs.append(nbformat.v4.new_output(
+                    "stream", name="stdout",
+                    text=f"Autograded: {outcome.scores[grade_id]:g} of {points[grade_id]:g} "
+                         "points.\n"))
+        folder = self.path("autograded", outcome.student, assignment)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / outcome.notebook
+        partial = target.with_suffix(".partial")
+        nbformat.write(outcome.executed, partial)
+        os.replace(partial, target)
+
+
+def grade(assignment: str, root: Path | str = ".", students: list[str] | None = None,
+          jobs: int = 1, unsafe: bool = False, limits: sandbox.Limits = sandbox.Limits(),
+          progress: bool = True) -> dict[str, list[Outcome]]:
+    """Grade every (or the named) student's submission of ``assignment``.
+
+    Returns:
+        ``{student: [Outcome per notebook]}``; every outcome is already in the gradebook.
+
+    Raises:
+        SandboxUnavailable: no working sandbox and ``unsafe`` not given.
+        GradingError: the course or its answer keys are malformed.
+    """
+    if not unsafe:
+        sandbox.check_sandbox()
+    course = Course(root)
+    sources = course.sources(assignment)
+    keys = {name: read_questions(nb)[0] for name, nb in sources.items()}
+    students = students or course.students(assignment)
+    slots: queue.Queue[int] = queue.Queue()
+    for slot in range(max(1, jobs)):
+        slots.put(slot)
+
+    def work(student: str) -> list[Outcome]:
+        slot = slots.get()
+        try:
+            folder = course.path("submitted", student, assignment)
+            return [grade_notebook(source, folder / f"{name}.ipynb", student, slot, limits,
+                                   unsafe) for name, source in sources.items()]
+        finally:
+            slots.put(slot)
+
+    results: dict[str, list[Outcome]] = {}
+    bar = _progress(len(students), progress)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(work, student): student for student in students}
+        for future in as_completed(futures):
+            outcomes = future.result()
+            for outcome in outcomes:
+                course.write_autograded(assignment, outcome, keys[outcome.notebook[:-6]])
+            course.record(assignment, outcomes)  # one transaction per student
+            results[futures[future]] = outcomes
+            failed = sum(o.status != "ok" for outs in results.values() for o in outs)
+            bar.update(1)
+            bar.set_postfix(failed=failed, refresh=False)
+    bar.close()
+    if progress:
+        print(summary(results, time.monotonic() - started))
+    return dict(sorted(results.items()))
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="submission", desc="grading", disable=not enabled,
+                dynamic_ncols=True)
+
+
+def summary(results: dict[str, list[Outcome]], seconds: float) -> str:
+    """The closing table: each student's score and any problem."""
+    lines = [f"{'student':<20} {'score':>8}  status      problems"]
+    for student, outcomes in sorted(results.items()):
+        total = sum(o.total for o in outcomes)
+        status = ",".join(sorted({o.status for o in outcomes}))
+        problems = "; ".join(p for o in outcomes for p in o.problems)[:120]
+        lines.append(f"{student:<20} {total:>8g}  {status:<10}  {problems}")
+    lines.append(f"{len(results)} submissions graded in {seconds:.1f} s")
+    return "\n".join(lines)
+
+
+def leaks(text: str, questions: list[Question]) -> list[str]:
+    """Hidden-test markers or answer-key literals found in ``text`` (e.g. feedback HTML)."""
+    found = [marker for marker in ("BEGIN HIDDEN TESTS", "award(") if marker in text]
+    for question in questions:
+        literal = json.dumps(question.key.get("expected"))
+        if len(literal) > 12 and literal in text:
+            found.append(f"key of {question.grade_id}")
+    return found
