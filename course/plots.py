@@ -39,17 +39,14 @@ STYLE = {
 MEMBERSHIP_MEASURES = ("members", "members_and_candidates")
 # What each group of the mortality figure counts; never mixed on one row.
 MORTALITY_GROUPS = {
-    "famine deaths": ("famine_deaths", "collectivisation_deaths", "peasant_victims",
-                      "collectivisation_industrialisation_deaths"),
+    "famine deaths": ("famine_deaths", "collectivisation_deaths", "peasant_victims"),
     "people affected by famine": ("famine_affected",),
     "executions": ("executions",),
     "arrests and sent to camps": ("arrests", "sent_to_camps", "deportations"),
-    "camp population": ("camp_population",),
+    "camp population and forced labour": ("camp_population", "forced_labourers"),
     "purge victims and death tolls": ("purge_victims", "death_toll"),
     "civil-war deaths": ("civil_war_deaths",),
 }
-REFERENCE_GROUPS = {"famine": "famine deaths", "repression": None}
-_NO_CLASH = {"executions": "executions", "camp_and_exile_population": "camp population"}
 
 
 def _figure(width: float = 7.0, height: float = 4.0) -> Figure:
@@ -370,7 +367,7 @@ def _reference_mortality(group: str) -> pd.DataFrame:
         return ref[ref["topic"] == "famine"]
     if group == "executions":
         return ref[ref["measure"] == "executions"]
-    if group == "camp population":
+    if group == "camp population and forced labour":
         return ref[ref["measure"] == "camp_and_exile_population"]
     return ref.iloc[:0]
 

@@ -106,3 +106,26 @@ def test_cite_names_the_document_and_quotes_it():
     row = data.load("mortality").iloc[0]
     line = data.cite(row)
     assert row["quote"] in line and row["doc"] in line and row["attributed_to"] in line
+
+
+def test_catalogue_row_counts_match_the_tables():
+    import re
+
+    text = (data.datasets_dir() / "README.md").read_text("utf-8")
+    stated = {m[0]: int(m[1]) for m in re.findall(r"^\| `(\w+)` \|.*\| (\d+) \|", text, re.M)}
+    assert stated == data.check_all()
+
+
+def test_disagreements_are_separate_rows_a_lesson_can_plot():
+    members = data.load("party_membership").query("measure == 'members'")
+    early_1917 = members[members["period"].str.startswith("1917")]
+    assert set(early_1917["doc"]) >= {"001", "003"}
+    in_1922 = members[members["period"].str.startswith("1922")]
+    assert sorted(in_1922["low"].dropna()) == [650000, 700000]
+    assert 1558852 in set(members.loc[members["period"] == "1939", "low"])
+    deaths = data.load("mortality")
+    camps = deaths[deaths["measure"] == "camp_population"]
+    assert camps["doc"].nunique() >= 2 and len(camps) >= 3
+    assert {"famine_deaths", "famine_affected"} <= set(deaths["measure"])
+    affected = deaths[deaths["measure"] == "famine_affected"]
+    assert not affected["quote"].isin(deaths.loc[deaths["measure"] == "famine_deaths", "quote"]).any()

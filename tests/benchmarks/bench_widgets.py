@@ -29,7 +29,7 @@ def widget_latencies(interactions: int = 60) -> dict[str, float]:
             (e.base, ["1928", "1913"]), (e.fiction, [False, True]),
             (e.reference, [False, True])],
         "MortalityExplorer": lambda e: [
-            (e.group, ["executions", "camp population", "all"]),
+            (e.group, ["executions", "camp population and forced labour", "all"]),
             (e.sources, [("001", "reference"), ("001", "002", "003", "004", "reference")])],
         "GrowthCalculator": lambda e: [
             (e.rate, [6.4, 10.1, 15.0]), (e.years, [8, 12, 16])],
