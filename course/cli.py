@@ -39,9 +39,14 @@ def _data_show(args: argparse.Namespace) -> int:
 
 def _nbgrader(root: str, *args: str) -> int:
     """Run an nbgrader command in the course directory ``root``."""
+    import os
     import subprocess
+    from pathlib import Path
 
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root).returncode
+    # nbgrader runs `alembic` from PATH when it creates a gradebook
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root,
+                          env={**os.environ, "PATH": path}).returncode
 
 
 def _release(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ import pytest
 from course import data
 
 ROOT = Path(__file__).resolve().parent.parent
+# nbgrader runs `alembic` from PATH when it creates a gradebook: put this environment's
+# scripts first, whether pytest was started through `make test` or by its full path.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,8 @@
+"""A minimal course directory for the `course grade` tests (the tests copy it first)."""
+
+c = get_config()  # noqa: F821 - provided by nbgrader
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.ClearSolutions.code_stub = {"python": "# YOUR ANSWER HERE"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.GenerateAssignment.create_assignment = True
