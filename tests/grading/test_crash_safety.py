@@ -1,0 +1,100 @@
+"""Killing `course grade` with SIGKILL mid-batch loses nothing: the re-run's gradebook equals an
+uninterrupted run's, and running it again changes nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course import sandbox
+
+HERE = Path(__file__).resolve().parent
+ANSWERS = {  # student -> (how_many, which_docs)
+    "ana": ("42", "['001', '004']"),
+    "ben": ("42", "['001']"),
+    "cai": ("7", "['001', '004']"),
+    "dee": ("None", "None"),
+    "eli": ("42.0", "['004', '001', '002']"),
+}
+
+
+def _course(root: Path) -> Path:
+    shutil.copytree(HERE / "course", root)
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "t1", "--force"],
+                   cwd=root, check=True, capture_output=True)
+    released = nbformat.read(root / "exercises" / "t1" / "t1.ipynb", as_version=4)
+    for student, (how_many, which_docs) in ANSWERS.items():
+        for cell in released.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id == "how_many":
+                cell.source = f"how_many = {how_many}"
+            elif grade_id == "which_docs":
+                cell.source = f"which_docs = {which_docs}"
+        folder = root / "submitted" / student / "t1"
+        folder.mkdir(parents=True)
+        nbformat.write(released, folder / "t1.ipynb")
+    return root
+
+
+def _grade(root: Path, **popen) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "course", "grade", "t1", "--root", str(root)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen)
+
+
+def _grades(root: Path) -> list[tuple]:
+    """Every cell grade of every submission, as plain rows."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        return sorted((submission.student.id, grade.name, grade.auto_score,
+                       grade.needs_manual_grade)
+                      for submission in gradebook.assignment_submissions("t1")
+                      for notebook in submission.notebooks for grade in notebook.grades)
+
+
+def _recorded(root: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{root / 'gradebook.db'}?mode=ro", uri=True) as db:
+            return db.execute("select count(distinct notebook_id) from grade "
+                              "where auto_score is not null").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_sigkill_mid_batch_then_rerun_equals_an_uninterrupted_run(tmp_path):
+    try:
+        sandbox.check_sandbox()
+    except sandbox.SandboxUnavailable as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"no sandbox in CI: {error}")
+        pytest.skip(f"the sandbox cannot run here: {error}")
+    clean, killed = _course(tmp_path / "clean"), _course(tmp_path / "killed")
+    assert _grade(clean).wait(timeout=300) == 0
+
+    run = _grade(killed, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while _recorded(killed) < 2 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    done = _recorded(killed)
+    assert 0 < done < len(ANSWERS), f"the kill should land mid-batch; {done} were recorded"
+
+    assert _grade(killed).wait(timeout=300) == 0
+    assert _grades(killed) == _grades(clean)
+    assert _grade(killed).wait(timeout=300) == 0  # idempotent
+    assert _grades(killed) == _grades(clean)
+    scores = {}
+    for student, cell, score, _ in _grades(clean):
+        scores[student] = scores.get(student, 0) + (score or 0)
+    # ben names one of two documents (F1 2/3 of 2 points), eli one too many (F1 0.8)
+    assert scores == pytest.approx({"ana": 4, "ben": 3.33, "cai": 2, "dee": 0, "eli": 3.6})
