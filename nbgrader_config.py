@@ -5,30 +5,53 @@ Authors write assignments once, in solutions/ (nbgrader's *source*); `course rel
 Grading folders (submitted/, autograded/, feedback/) and gradebook.db are git-ignored.
 """
 
+import os
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from traitlets import Bool
+
+
+class ShortTracebacks(Preprocessor):
+    """Show each error as its last line only: a traceback's context lines could quote the
+    hidden test (and its answer key) that follows a failing check in the same cell."""
+
+    enabled = Bool(True)
+
+    def preprocess_cell(self, cell, resources, index):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = [f"{output['ename']}: {output['evalue']}"]
+        return cell, resources
+
+
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
 c.CourseDirectory.course_id = "russian-revolution"
-c.CourseDirectory.root = "."
+# The course directory is the folder holding this file, wherever nbgrader is started from.
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
-c.CourseDirectory.db_assignments = [
-    {"name": slug}
-    for slug in (
-        "01-collapse-and-recovery",
-        "02-the-party-transformed",
-        "03-counting-the-dead",
-        "04-reading-partisan-sources",
-        "05-why-stalin",
-        "06-what-if-trotsky",
-    )
-]
 # Student copies keep the answer variable defined as None, so a blank notebook runs top to
 # bottom and every check says "not answered yet" instead of stopping at the first question.
 c.ClearSolutions.code_stub = {"python": "# YOUR ANSWER HERE"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.ClearSolutions.enforce_metadata = True
+# The six assignments (01-collapse-and-recovery ... 06-what-if-trotsky) enter the gradebook the
+# first time `nbgrader generate_assignment` runs on them.
 c.GenerateAssignment.create_assignment = True
 c.Exchange.assignment_dir = "."
 # Each cell may run for at most a minute when nbgrader itself executes a notebook.
 c.ExecutePreprocessor.timeout = 60
 c.Execute.timeout = 60
+# When nbgrader runs a notebook, tracebacks give the error message only, not the surrounding
+# source: a failing visible check must not print the hidden test that follows it in the cell.
+c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal"]
+# Feedback shows test cells without their hidden tests, and errors without their context lines
+# (a submission could switch the traceback mode back with %xmode).
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    ClearHiddenTests,
+    ShortTracebacks,
+    CSSHTMLHeaderPreprocessor,
+]

@@ -143,7 +143,8 @@ def output_levels(base: str = "1913") -> pd.DataFrame:
     """Industrial output levels on one base (index: base year = 100), by document.
 
     Levels stated against 1913 or 'pre-war' (the Soviet statistical convention for 1913) are
-    rebased to 1928 only with the *same* document's own 1928 level; rows that cannot be
+    rebased to 1928 only with the same document's own 1928 level *of the same measure*
+    (industrial output or national product, never one for the other); rows that cannot be
     converted are left out and listed in the frame's ``attrs["left_out"]``.
 
     Args:
@@ -170,7 +171,7 @@ def output_levels(base: str = "1913") -> pd.DataFrame:
     left_out = []
     if base == "1928":
         kept = []
-        for doc, group in rows.groupby("doc"):
+        for _, group in rows.groupby(["doc", "measure"]):  # a bridge only within one series
             bridge = group[(group["period"] == "1928") & (group["base"] == "1913")]
             if bridge.empty:
                 left_out += list(group["id"])

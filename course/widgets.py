@@ -91,6 +91,7 @@ class Explorer:
                 if visible:
                     ax.draw_artist(artist)
         width, height = canvas.get_width_height()
+        self.image.width = str(width)  # natural size: never stretched
         image = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba())
         buffer = io.BytesIO()
         image.save(buffer, format="png", compress_level=1)

@@ -7,6 +7,7 @@ screenshot is kept in tests/artifacts/ for a human to look at.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -41,14 +42,27 @@ def lab(tmp_path_factory):
         pytest.skip(reason)
     root = tmp_path_factory.mktemp("lab")
     shutil.copy(lesson_path(LESSON), root / f"{LESSON}.ipynb")
+    # Render every cell (JupyterLab 4 otherwise renders only the cells in view) and do not
+    # ask about news: both are user settings, kept outside the served folder.
+    settings = tmp_path_factory.mktemp("settings")
+    for plugin, values in {
+        "notebook-extension/tracker": {"windowingMode": "none"},
+        "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    }.items():
+        package, name = plugin.split("/")
+        folder = settings / "@jupyterlab" / package
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.jupyterlab-settings").write_text(json.dumps(values))
     port = _free_port()
-    log = open(root / "lab.log", "w")
+    log = open(settings / "lab.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
-         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
+         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}", "--allow-root",
          f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
          "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "JUPYTER_CONFIG_DIR": str(root)},
+        stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
+             "JUPYTER_CONFIG_DIR": str(tmp_path_factory.mktemp("config"))},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -60,7 +74,7 @@ def lab(tmp_path_factory):
             time.sleep(0.5)
     else:
         server.terminate()
-        pytest.fail("JupyterLab did not start: " + (root / "lab.log").read_text())
+        pytest.fail("JupyterLab did not start: " + (settings / "lab.log").read_text())
     yield url
     server.terminate()
     server.wait(timeout=20)
@@ -84,13 +98,20 @@ def test_run_all_then_move_a_slider_changes_the_figure(lab):
         page.goto(f"{lab}/lab/tree/{LESSON}.ipynb?token={TOKEN}")
         page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')",
                                timeout=60_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                               timeout=60_000)
+        page.wait_for_function("""() => {
+            const kernel = window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel;
+            return kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+        }""", timeout=120_000)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         slider = page.locator(".widget-slider", has_text="% a year").first
-        slider.wait_for(timeout=90_000)
+        try:
+            slider.wait_for(state="attached", timeout=90_000)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "lesson-01-browser-failure.png"))
+            raise
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                timeout=90_000)
+        slider.scroll_into_view_if_needed()
         box = slider.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][1]")
         image = box.locator("img").first
         before = image.get_attribute("src")
