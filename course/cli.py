@@ -28,11 +28,14 @@ def _data_show(args: argparse.Namespace) -> int:
     columns = args.columns.split(",") if args.columns else list(table.columns)
     unknown = [c for c in columns if c not in table.columns]
     if unknown:
-        print(f"course: unknown column(s) {unknown}; columns are {list(table.columns)}",
-              file=sys.stderr)
+        print(
+            f"course: unknown column(s) {unknown}; columns are {list(table.columns)}",
+            file=sys.stderr,
+        )
         return 2
-    with pd.option_context("display.max_rows", None, "display.max_colwidth", args.width,
-                           "display.width", 200):
+    with pd.option_context(
+        "display.max_rows", None, "display.max_colwidth", args.width, "display.width", 200
+    ):
         print(table[columns].to_string(index=False))
     return 0
 
@@ -45,8 +48,9 @@ def _nbgrader(root: str, *args: str) -> int:
 
     # nbgrader runs `alembic` from PATH when it creates a gradebook
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root,
-                          env={**os.environ, "PATH": path}).returncode
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=root, env={**os.environ, "PATH": path}
+    ).returncode
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -57,19 +61,23 @@ def _grade(args: argparse.Namespace) -> int:
     from course import grading, sandbox
 
     try:
-        results = grading.grade(args.assignment, args.root, args.student or None, args.jobs,
-                                args.unsafe, progress=True)
+        results = grading.grade(
+            args.assignment, args.root, args.student or None, args.jobs, args.unsafe, progress=True
+        )
     except sandbox.SandboxUnavailable as error:
-        print(f"course grade: refusing to run student code without a sandbox: {error}. "
-              "Fix that, or pass --unsafe to run submissions with your own rights.",
-              file=sys.stderr)
+        print(
+            f"course grade: refusing to run student code without a sandbox: {error}. "
+            "Fix that, or pass --unsafe to run submissions with your own rights.",
+            file=sys.stderr,
+        )
         return 3
     except grading.GradingError as error:
         print(f"course grade: {error}", file=sys.stderr)
         return 2
     if not results:
-        print(f"course grade: no submissions of {args.assignment} under {args.root}",
-              file=sys.stderr)
+        print(
+            f"course grade: no submissions of {args.assignment} under {args.root}", file=sys.stderr
+        )
         return 1
     return 0
 
@@ -81,16 +89,19 @@ def _feedback(args: argparse.Namespace) -> int:
 
     code = _nbgrader(args.root, "generate_feedback", args.assignment, "--force")
     course = grading.Course(args.root)
-    questions = [q for nb in course.sources(args.assignment).values()
-                 for q in grading.read_questions(nb)[0]]
+    questions = [
+        q for nb in course.sources(args.assignment).values() for q in grading.read_questions(nb)[0]
+    ]
     feedback = Path(course.dirs.format_path(course.dirs.feedback_directory, ".", "."))
-    leaked = {str(page): found for page in feedback.glob(f"*/{args.assignment}/*.html")
-              if (found := grading.leaks(page.read_text("utf-8"), questions))}
+    leaked = {
+        str(page): found
+        for page in feedback.glob(f"*/{args.assignment}/*.html")
+        if (found := grading.leaks(page.read_text("utf-8"), questions))
+    }
     if leaked:
         for page in leaked:
             Path(page).unlink()
-        print(f"course feedback: removed pages that showed hidden tests: {leaked}",
-              file=sys.stderr)
+        print(f"course feedback: removed pages that showed hidden tests: {leaked}", file=sys.stderr)
         return 4
     return code
 
@@ -123,17 +134,20 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(run=run)
         return command
 
-    assignment_command("release", "generate the student copy (nbgrader generate_assignment)",
-                       _release)
+    assignment_command(
+        "release", "generate the student copy (nbgrader generate_assignment)", _release
+    )
     grade = assignment_command(
-        "grade", "autograde submissions in a sandbox, never letting the key into the kernel",
-        _grade)
+        "grade", "autograde submissions in a sandbox, never letting the key into the kernel", _grade
+    )
     grade.add_argument("--student", action="append", help="grade only this student (repeatable)")
     grade.add_argument("--jobs", type=int, default=1, help="submissions executed in parallel")
-    grade.add_argument("--unsafe", action="store_true",
-                       help="run without the bubblewrap sandbox (student code gets your rights)")
-    assignment_command("feedback", "generate feedback pages (no hidden tests, checked)",
-                       _feedback)
+    grade.add_argument(
+        "--unsafe",
+        action="store_true",
+        help="run without the bubblewrap sandbox (student code gets your rights)",
+    )
+    assignment_command("feedback", "generate feedback pages (no hidden tests, checked)", _feedback)
     export = commands.add_parser("export", help="export all grades as CSV (nbgrader export)")
     export.add_argument("--root", default=".", help="the nbgrader course directory")
     export.add_argument("--to", default="grades.csv", help="the CSV file to write")
@@ -142,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``course`` command with ``argv`` (default: ``sys.argv[1:]``); return its exit code."""
+    """Run the ``course`` command with ``argv`` (default ``sys.argv[1:]``); return its status."""
     from course.data import DataError
 
     args = build_parser().parse_args(argv)

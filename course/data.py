@@ -27,7 +27,14 @@ if TYPE_CHECKING:  # pandas is imported lazily so that ``import course`` stays f
     import pandas as pd
 
 __all__ = [
-    "DataError", "load", "names", "cite", "claims", "lookup", "datasets_dir", "seeds_dir",
+    "DataError",
+    "load",
+    "names",
+    "cite",
+    "claims",
+    "lookup",
+    "datasets_dir",
+    "seeds_dir",
     "check_all",
 ]
 
@@ -145,7 +152,10 @@ def _check_schema(raw: pd.DataFrame, resource: dict[str, Any], file: str) -> Non
         missing = [c for c in expected if c not in raw.columns]
         extra = [c for c in raw.columns if c not in expected]
         raise DataError(
-            file, None, None, "header does not match the schema",
+            file,
+            None,
+            None,
+            "header does not match the schema",
             f"expected columns {expected}; missing {missing}, unexpected {extra}",
         )
     for field in fields:
@@ -169,7 +179,10 @@ def _check_schema(raw: pd.DataFrame, resource: dict[str, Any], file: str) -> Non
         for index, value in raw[column].items():
             if value not in known:
                 raise _fail(
-                    file, index, column, f"unknown document (not an id in {target})",
+                    file,
+                    index,
+                    column,
+                    f"unknown document (not an id in {target})",
                     f"{value!r}; known ids are {sorted(known)}",
                 )
 
@@ -207,14 +220,20 @@ def _check_course_rules(raw: pd.DataFrame, resource: dict[str, Any], file: str) 
         for index, doc, flag in zip(raw.index, raw["doc"], raw["is_fiction"], strict=True):
             if flag != str(bool(documents.loc[doc, "is_fiction"])).lower():
                 raise _fail(
-                    file, index, "is_fiction", "fiction flag disagrees with documents",
+                    file,
+                    index,
+                    "is_fiction",
+                    "fiction flag disagrees with documents",
                     f"document {doc} has is_fiction={documents.loc[doc, 'is_fiction']}",
                 )
     if "quote" in raw.columns and (texts := _texts()) is not None:
         for index, doc, quote in zip(raw.index, raw["doc"], raw["quote"], strict=True):
             if quote not in texts[doc]:
                 raise _fail(
-                    file, index, "quote", "quotation not in the document",
+                    file,
+                    index,
+                    "quote",
+                    "quotation not in the document",
                     f"{quote[:60]!r} is not an exact substring of document {doc}",
                 )
             if len(quote.split()) > 40:

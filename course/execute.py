@@ -60,15 +60,25 @@ def main(argv: list[str]) -> int:
             if self.written > output_limit:
                 if not getattr(self, "_warned", False):
                     self._warned = True
-                    outs.append(nbformat.v4.new_output(
-                        "stream", name="stdout",
-                        text=f"[output limit of {output_limit} bytes reached; more dropped]\n"))
+                    outs.append(
+                        nbformat.v4.new_output(
+                            "stream",
+                            name="stdout",
+                            text=f"[output limit of {output_limit} bytes reached; more dropped]\n",
+                        )
+                    )
                 return None
             return super().output(outs, msg, display_id, cell_index)
 
-    client = CappedClient(notebook, timeout=cell_timeout, interrupt_on_timeout=True,
-                          allow_errors=True, kernel_name="python3", record_timing=False,
-                          resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
+    client = CappedClient(
+        notebook,
+        timeout=cell_timeout,
+        interrupt_on_timeout=True,
+        allow_errors=True,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
+    )
     status = {"status": "ok", "message": ""}
     answers: dict = {}
     try:
@@ -81,8 +91,10 @@ def main(argv: list[str]) -> int:
                     pass
                 # nbclient interrupts a cell that runs too long and carries on with the next
                 if time.monotonic() - started >= cell_timeout:
-                    status = {"status": "timeout",
-                              "message": f"cell {index + 1} ran over {cell_timeout} s"}
+                    status = {
+                        "status": "timeout",
+                        "message": f"cell {index + 1} ran over {cell_timeout} s",
+                    }
             capture = nbformat.v4.new_code_cell(CAPTURE.replace("NAMES", repr(names)))
             notebook.cells.append(capture)
             try:
@@ -91,7 +103,7 @@ def main(argv: list[str]) -> int:
                 notebook.cells.pop()
             text = "".join(o.get("text", "") for o in capture.outputs if o.get("name") == "stdout")
             lines = [line for line in text.splitlines() if line.startswith(MARKER)]
-            answers = json.loads(lines[-1][len(MARKER):]) if lines else {}
+            answers = json.loads(lines[-1][len(MARKER) :]) if lines else {}
     except DeadKernelError:
         status = {"status": "crash", "message": "the kernel died (the notebook ended Python)"}
     except Exception as error:  # report any other failure as data, never as a traceback

@@ -92,8 +92,10 @@ def check(
     if size is not None and len(value) != size:
         raise AssertionError(f"{name} should have {size} items; it has {len(value)}.")
     if options is not None:
-        items = value.values() if isinstance(value, dict) else (
-            value if isinstance(value, list) else [value]
+        items = (
+            value.values()
+            if isinstance(value, dict)
+            else (value if isinstance(value, list) else [value])
         )
         allowed = {normalise(o) for o in options}
         unknown = [item for item in items if normalise(item) not in allowed]
@@ -124,6 +126,9 @@ def self_check(answer: Any, key: dict, explanation: str) -> None:
         print("Not answered yet: replace None with your answer and run the cell again.")
         return
     share = score(answer, key)
-    verdict = "Correct." if share == 1 else (
-        f"Partly right ({share:.0%})." if share > 0 else "Not quite.")
+    verdict = (
+        "Correct."
+        if share == 1
+        else (f"Partly right ({share:.0%})." if share > 0 else "Not quite.")
+    )
     print(f"{verdict} {explanation}")

@@ -34,8 +34,16 @@ from typing import Any
 from course import sandbox
 from course.scoring import score
 
-__all__ = ["Question", "read_questions", "strip_hidden", "assemble", "grade", "Outcome",
-           "Course", "GradingError"]
+__all__ = [
+    "Question",
+    "read_questions",
+    "strip_hidden",
+    "assemble",
+    "grade",
+    "Outcome",
+    "Course",
+    "GradingError",
+]
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n?(.*?)### END HIDDEN TESTS\n?", re.S)
 NOTEBOOK_LIMIT = 20 * 1024**2  # bytes: a larger submission is refused, not parsed
@@ -74,8 +82,12 @@ def _key_from(cell_source: str, grade_id: str, points: float) -> Question:
         tree = ast.parse(match.group(1))
     except SyntaxError as error:
         raise GradingError(f"{where}: the hidden block is not valid Python ({error})") from None
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
-             and getattr(node.func, "id", getattr(node.func, "attr", None)) == "award"]
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", None)) == "award"
+    ]
     if len(calls) != 1 or len(calls[0].args) != 2 or not isinstance(calls[0].args[0], ast.Name):
         raise GradingError(f"{where}: the hidden block must call award(ANSWER_NAME, {{KEY}}) once")
     try:
@@ -117,10 +129,14 @@ def assemble(source, submitted):
 
     import nbformat
 
-    answer_ids = {c.metadata["nbgrader"]["grade_id"] for c in source.cells
-                  if c.metadata.get("nbgrader", {}).get("solution")}
+    answer_ids = {
+        c.metadata["nbgrader"]["grade_id"]
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
     known_ids = {c.get("id") for c in source.cells} | {
-        c.metadata.get("nbgrader", {}).get("grade_id") for c in source.cells} - {None}
+        c.metadata.get("nbgrader", {}).get("grade_id") for c in source.cells
+    } - {None}
     answers: dict[str, str] = {}
     extras: dict[str | None, list] = {}
     anchor = None
@@ -132,11 +148,17 @@ def assemble(source, submitted):
             if grade_id not in answers:
                 answers[grade_id] = cell["source"]
                 anchor = grade_id
-        elif cell.get("id") not in known_ids and grade_id not in known_ids and (
-                cell.get("cell_type") in ("code", "markdown")):
+        elif (
+            cell.get("id") not in known_ids
+            and grade_id not in known_ids
+            and (cell.get("cell_type") in ("code", "markdown"))
+        ):
             # the student's own scratch cell: kept, as plain cell with no nbgrader role
-            maker = nbformat.v4.new_code_cell if cell["cell_type"] == "code" else \
-                nbformat.v4.new_markdown_cell
+            maker = (
+                nbformat.v4.new_code_cell
+                if cell["cell_type"] == "code"
+                else nbformat.v4.new_markdown_cell
+            )
             extras.setdefault(anchor, []).append(maker(cell["source"]))
     cells = list(extras.get(None, []))
     for cell in source.cells:
@@ -183,21 +205,22 @@ def _read_submission(path: Path):
     try:
         notebook = nbformat.reads(path.read_text("utf-8"), as_version=4)
     except Exception as error:  # any parse failure is the student's, reported, never raised
-        raise ValueError(f"{path.name} is not a readable notebook ({type(error).__name__})") \
-            from None
+        raise ValueError(
+            f"{path.name} is not a readable notebook ({type(error).__name__})"
+        ) from None
     if not isinstance(notebook.get("cells"), list):
         raise ValueError(f"{path.name} has no list of cells")
     return notebook
 
 
-def grade_notebook(source, submitted_path: Path, student: str, slot: int,
-                   limits: sandbox.Limits, unsafe: bool) -> Outcome:
+def grade_notebook(
+    source, submitted_path: Path, student: str, slot: int, limits: sandbox.Limits, unsafe: bool
+) -> Outcome:
     """Execute one submitted notebook in the sandbox and score it."""
     import nbformat
 
     questions, manual = read_questions(source)
-    outcome = Outcome(student, submitted_path.name,
-                      scores={q.grade_id: 0.0 for q in questions})
+    outcome = Outcome(student, submitted_path.name, scores={q.grade_id: 0.0 for q in questions})
     try:
         submitted = _read_submission(submitted_path)
     except ValueError as error:
@@ -205,8 +228,11 @@ def grade_notebook(source, submitted_path: Path, student: str, slot: int,
         outcome.manual_blank = {grade_id: True for grade_id, _ in manual}
         return outcome
     runnable = assemble(source, submitted)
-    written = {c.metadata["nbgrader"]["grade_id"]: c.source for c in runnable.cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
+    written = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in runnable.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
     outcome.manual_blank = {g: written.get(g, "").strip() in STUBS for g, _ in manual}
     work = Path(tempfile.mkdtemp(prefix="course-grade-"))
     try:
@@ -224,7 +250,8 @@ def grade_notebook(source, submitted_path: Path, student: str, slot: int,
                     outcome.problems.append(f"{question.answer}: {str(reason)[:80]}")
                 continue
             outcome.scores[question.grade_id] = round(
-                score(captured["value"], question.key) * question.points, 2)
+                score(captured["value"], question.key) * question.points, 2
+            )
         outcome.executed = _executed(run, runnable)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -261,8 +288,10 @@ class Course:
             config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
         self.dirs = CourseDirectory(config=config)
         self.dirs.root = str(self.root)
-        self.db_url = config.get("CourseDirectory", {}).get("db_url") or \
-            f"sqlite:///{self.root / 'gradebook.db'}"
+        self.db_url = (
+            config.get("CourseDirectory", {}).get("db_url")
+            or f"sqlite:///{self.root / 'gradebook.db'}"
+        )
 
     def path(self, kind: str, student: str, assignment: str) -> Path:
         folder = getattr(self.dirs, f"{kind}_directory")
@@ -304,7 +333,8 @@ class Course:
                     submission.timestamp = parse_utc(stamp.read_text("utf-8").strip()[:64])
                 for outcome in outcomes:
                     notebook = gradebook.find_submission_notebook(
-                        outcome.notebook.removesuffix(".ipynb"), assignment, student)
+                        outcome.notebook.removesuffix(".ipynb"), assignment, student
+                    )
                     for cell_grade in notebook.grades:
                         name = cell_grade.cell.name
                         if name in outcome.scores:
@@ -314,7 +344,8 @@ class Course:
                             blank = outcome.manual_blank[name]
                             cell_grade.auto_score = 0.0 if blank else None
                             cell_grade.needs_manual_grade = not blank and (
-                                cell_grade.manual_score is None)
+                                cell_grade.manual_score is None
+                            )
                 session.commit()
             except Exception:
                 session.rollback()
@@ -330,10 +361,14 @@ class Course:
         for cell in outcome.executed.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if grade_id in outcome.scores and cell.cell_type == "code":
-                cell.outputs.append(nbformat.v4.new_output(
-                    "stream", name="stdout",
-                    text=f"Autograded: {outcome.scores[grade_id]:g} of {points[grade_id]:g} "
-                         "points.\n"))
+                cell.outputs.append(
+                    nbformat.v4.new_output(
+                        "stream",
+                        name="stdout",
+                        text=f"Autograded: {outcome.scores[grade_id]:g} of {points[grade_id]:g} "
+                        "points.\n",
+                    )
+                )
         folder = self.path("autograded", outcome.student, assignment)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / outcome.notebook
@@ -342,9 +377,15 @@ class Course:
         os.replace(partial, target)
 
 
-def grade(assignment: str, root: Path | str = ".", students: list[str] | None = None,
-          jobs: int = 1, unsafe: bool = False, limits: sandbox.Limits = sandbox.Limits(),
-          progress: bool = True) -> dict[str, list[Outcome]]:
+def grade(
+    assignment: str,
+    root: Path | str = ".",
+    students: list[str] | None = None,
+    jobs: int = 1,
+    unsafe: bool = False,
+    limits: sandbox.Limits = sandbox.DEFAULT_LIMITS,
+    progress: bool = True,
+) -> dict[str, list[Outcome]]:
     """Grade every (or the named) student's submission of ``assignment``.
 
     Returns:
@@ -368,8 +409,10 @@ def grade(assignment: str, root: Path | str = ".", students: list[str] | None = 
         slot = slots.get()
         try:
             folder = course.path("submitted", student, assignment)
-            return [grade_notebook(source, folder / f"{name}.ipynb", student, slot, limits,
-                                   unsafe) for name, source in sources.items()]
+            return [
+                grade_notebook(source, folder / f"{name}.ipynb", student, slot, limits, unsafe)
+                for name, source in sources.items()
+            ]
         finally:
             slots.put(slot)
 
@@ -396,8 +439,9 @@ def grade(assignment: str, root: Path | str = ".", students: list[str] | None = 
 def _progress(total: int, enabled: bool):
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="submission", desc="grading", disable=not enabled,
-                dynamic_ncols=True)
+    return tqdm(
+        total=total, unit="submission", desc="grading", disable=not enabled, dynamic_ncols=True
+    )
 
 
 def summary(results: dict[str, list[Outcome]], seconds: float) -> str:

@@ -23,8 +23,16 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "STYLE", "membership", "output", "output_series", "output_levels", "mortality", "compounding",
-    "show", "implied_multiple", "implied_rate",
+    "STYLE",
+    "membership",
+    "output",
+    "output_series",
+    "output_levels",
+    "mortality",
+    "compounding",
+    "show",
+    "implied_multiple",
+    "implied_rate",
 ]
 
 # doc id -> (colour, marker, line style); Okabe-Ito palette, reference in black.
@@ -89,8 +97,10 @@ def membership(start: float = 1917, end: float = 1941, log: bool = False) -> Fig
     soviet_party = ~rows["scope"].str.contains("International", case=False)
     rows = rows[rows["measure"].isin(MEMBERSHIP_MEASURES) & soviet_party]
     ref = data.load("reference")
-    ref = ref[(ref["topic"] == "party_membership") & ref["measure"].isin(
-        ["members", "members_and_candidates"])]
+    ref = ref[
+        (ref["topic"] == "party_membership")
+        & ref["measure"].isin(["members", "members_and_candidates"])
+    ]
     fig = _figure()
     ax = fig.axes[0]
     for doc, group in rows.groupby("doc"):
@@ -98,8 +108,15 @@ def membership(start: float = 1917, end: float = 1941, log: bool = False) -> Fig
         group = group.sort_values("year")
         _points(ax, group, colour, marker, style, _label(doc, docs), gid=doc)
     colour, marker, style = STYLE["reference"]
-    _points(ax, ref.assign(year=ref["period"].map(data.decimal_year)), colour, marker, "none",
-            "reference (official or archival)", gid="reference")
+    _points(
+        ax,
+        ref.assign(year=ref["period"].map(data.decimal_year)),
+        colour,
+        marker,
+        "none",
+        "reference (official or archival)",
+        gid="reference",
+    )
     ax.set_xlim(start, end)
     ax.set_yscale("log" if log else "linear")
     ax.set_ylabel("members (persons)")
@@ -124,17 +141,33 @@ def _points(ax, rows, colour, marker, style, label, gid=None) -> None:
     lower = rows[rows["high"].isna()]
     upper = rows[rows["low"].isna()]
     mid = (point["low"] + point["high"]) / 2
-    artists = [ax.plot(point["year"], mid, color=colour, marker=marker, linestyle=style,
-                       label=label, markersize=7)[0]]
+    artists = [
+        ax.plot(
+            point["year"],
+            mid,
+            color=colour,
+            marker=marker,
+            linestyle=style,
+            label=label,
+            markersize=7,
+        )[0]
+    ]
     ranged = point[point["low"] < point["high"]]
     if len(ranged):
-        artists.append(ax.vlines(ranged["year"], ranged["low"], ranged["high"], color=colour,
-                                 linewidth=3))
+        artists.append(
+            ax.vlines(ranged["year"], ranged["low"], ranged["high"], color=colour, linewidth=3)
+        )
     # carets: up for "at least", down for "at most"
-    artists.append(ax.plot(lower["year"], lower["low"], color=colour, marker=6,
-                           linestyle="none", markersize=9)[0])
-    artists.append(ax.plot(upper["year"], upper["high"], color=colour, marker=7,
-                           linestyle="none", markersize=9)[0])
+    artists.append(
+        ax.plot(
+            lower["year"], lower["low"], color=colour, marker=6, linestyle="none", markersize=9
+        )[0]
+    )
+    artists.append(
+        ax.plot(
+            upper["year"], upper["high"], color=colour, marker=7, linestyle="none", markersize=9
+        )[0]
+    )
     for artist in artists:
         artist.set_gid(gid)
 
@@ -163,8 +196,10 @@ def output_levels(base: str = "1913") -> pd.DataFrame:
         raise ValueError(f"base must be '1913' or '1928', not {base!r}")
     frames = [data.load("industrial_output"), data.load("counterfactual")]
     rows = pd.concat(frames, ignore_index=True)
-    rows = rows[rows["measure"].isin(["industrial_output", "gdp"])
-                & rows["unit"].isin(["percent_of_base", "times"])].copy()
+    rows = rows[
+        rows["measure"].isin(["industrial_output", "gdp"])
+        & rows["unit"].isin(["percent_of_base", "times"])
+    ].copy()
     factor = rows["unit"].map({"percent_of_base": 1.0, "times": 100.0}).astype(float)
     rows["low"], rows["high"] = rows["low"] * factor, rows["high"] * factor
     rows["base"] = rows["base"].replace({"pre-war": "1913"})
@@ -182,7 +217,8 @@ def output_levels(base: str = "1913") -> pd.DataFrame:
             kept.append(group)
         rows = pd.concat(kept) if kept else rows.iloc[:0]
     result = rows[["doc", "id", "measure", "year", "low", "high", "is_fiction"]].reset_index(
-        drop=True)
+        drop=True
+    )
     result.attrs["left_out"] = left_out
     return result
 
@@ -224,8 +260,12 @@ def output(base: str = "1913", show_fiction: bool = True, show_reference: bool =
     levels = output_series(ax, base)
     for artist in ax.get_children():
         gid = artist.get_gid() or ""
-        if gid.endswith(":000") and not show_fiction or gid.endswith(":reference") and not (
-                show_reference):
+        if (
+            gid.endswith(":000")
+            and not show_fiction
+            or gid.endswith(":reference")
+            and not (show_reference)
+        ):
             artist.remove()
     if not show_fiction:
         levels = levels[~levels["is_fiction"]]
@@ -248,7 +288,8 @@ def output_alt_text(levels: pd.DataFrame, base: str, reference: bool) -> str:
         f"Industrial output as an index with {base} = 100, 1912 to 1942: {len(levels)} levels "
         f"stated by documents {', '.join(sorted(levels['doc'].unique())) or 'none'}"
         + (", with the reference growth band and 1941 multiple" if reference else "")
-        + (f"; {len(missing)} figures cannot be put on this base" if missing else "") + "."
+        + (f"; {len(missing)} figures cannot be put on this base" if missing else "")
+        + "."
     )
 
 
@@ -264,26 +305,46 @@ def output_series(ax, base: str) -> pd.DataFrame:
     levels = output_levels(base)
     for doc, group in levels.groupby("doc"):
         colour, marker, style = STYLE[doc]
-        _points(ax, group.sort_values("year"), colour, marker, style, _label(doc, docs),
-                gid=f"{base}:{doc}")
+        _points(
+            ax,
+            group.sort_values("year"),
+            colour,
+            marker,
+            style,
+            _label(doc, docs),
+            gid=f"{base}:{doc}",
+        )
     if base == "1928":
         ref = data.load("reference").set_index("id")
         years = np.linspace(1928, 1937, 10)
         low, high = ref.loc["R19", "low"], ref.loc["R19", "high"]
-        band = ax.fill_between(years, 100 * implied_multiple(low, years - 1928),
-                               100 * implied_multiple(high, years - 1928), color="0.7",
-                               alpha=0.5, hatch="//",
-                               label="R19 Western recalculation, 10-12% a year")
+        band = ax.fill_between(
+            years,
+            100 * implied_multiple(low, years - 1928),
+            100 * implied_multiple(high, years - 1928),
+            color="0.7",
+            alpha=0.5,
+            hatch="//",
+            label="R19 Western recalculation, 10-12% a year",
+        )
         colour, marker, _ = STYLE["reference"]
-        point = ax.plot([1941], [100 * ref.loc["R18", "low"]], color=colour, marker=marker,
-                        linestyle="none", markersize=9, label="R18 official multiple for 1941")
+        point = ax.plot(
+            [1941],
+            [100 * ref.loc["R18", "low"]],
+            color=colour,
+            marker=marker,
+            linestyle="none",
+            markersize=9,
+            label="R18 official multiple for 1941",
+        )
         for artist in (band, *point):
             artist.set_gid("1928:reference")
     return levels
 
 
-def mortality(groups: list[str] | None = None, docs: list[str] | None = None,
-              show_reference: bool = True) -> Figure:
+def mortality(
+    groups: list[str] | None = None, docs: list[str] | None = None, show_reference: bool = True
+) -> Figure:
     """Deaths and repression as intervals, grouped by what is counted, coloured by document.
 
     Args:
@@ -315,8 +376,10 @@ def mortality(groups: list[str] | None = None, docs: list[str] | None = None,
         chosen = rows[rows["measure"].isin(MORTALITY_GROUPS[group])]
         lines += [(group, r.doc, r.id, r.low, r.high, r.period) for r in chosen.itertuples()]
         if show_reference:
-            lines += [(group, "reference", r.id, r.low, r.high, r.period)
-                      for r in _reference_mortality(group).itertuples()]
+            lines += [
+                (group, "reference", r.id, r.low, r.high, r.period)
+                for r in _reference_mortality(group).itertuples()
+            ]
     table = pd.DataFrame(lines, columns=["group", "doc", "id", "low", "high", "period"])
     height = max(2.5, 0.22 * len(table) + 1.2)
     fig = _figure(8.5, height)
@@ -329,21 +392,36 @@ def mortality(groups: list[str] | None = None, docs: list[str] | None = None,
         lower = rows[rows["high"].isna()]
         upper = rows[rows["low"].isna()]
         # One artist per kind of mark and source, so an explorer redraws few artists.
-        segments = ax.hlines(both["y"], both["low"], both["high"], color=colour,
-                             linestyle=style, linewidth=3, label=label)
-        ends = ax.plot(pd.concat([both["low"], both["high"]]), pd.concat([both["y"]] * 2),
-                       color=colour, marker=marker, linestyle="none")
-        at_least = ax.plot(lower["low"], lower["y"], color=colour, marker=5, markersize=9,
-                           linestyle="none")  # caret right: "at least"
-        at_most = ax.plot(upper["high"], upper["y"], color=colour, marker=4, markersize=9,
-                          linestyle="none")  # caret left: "at most"
+        segments = ax.hlines(
+            both["y"],
+            both["low"],
+            both["high"],
+            color=colour,
+            linestyle=style,
+            linewidth=3,
+            label=label,
+        )
+        ends = ax.plot(
+            pd.concat([both["low"], both["high"]]),
+            pd.concat([both["y"]] * 2),
+            color=colour,
+            marker=marker,
+            linestyle="none",
+        )
+        at_least = ax.plot(
+            lower["low"], lower["y"], color=colour, marker=5, markersize=9, linestyle="none"
+        )  # caret right: "at least"
+        at_most = ax.plot(
+            upper["high"], upper["y"], color=colour, marker=4, markersize=9, linestyle="none"
+        )  # caret left: "at most"
         for artist in (segments, *ends, *at_least, *at_most):
             artist.set_gid(source)
     labels = [f"{r.group}: {r.id} ({r.period})" for r in table.itertuples()]
     ax.set_yticks(range(len(table)), labels, fontsize=7)
     fig.claims = table  # the rows drawn, top to bottom
-    fig.group_rows = {g: (rows.index.min(), rows.index.max())
-                      for g, rows in table.groupby("group", sort=False)}
+    fig.group_rows = {
+        g: (rows.index.min(), rows.index.max()) for g, rows in table.groupby("group", sort=False)
+    }
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.xaxis.set_minor_locator(NullLocator())
@@ -357,8 +435,9 @@ def mortality(groups: list[str] | None = None, docs: list[str] | None = None,
         "each drawn as a horizontal interval on a logarithmic scale, coloured and marked by "
         "document, with reference figures in black."
     )
-    fig.credit = _credit(table.loc[table["doc"] != "reference", "doc"],
-                         table.loc[table["doc"] == "reference", "id"])
+    fig.credit = _credit(
+        table.loc[table["doc"] != "reference", "doc"], table.loc[table["doc"] == "reference", "id"]
+    )
     return fig
 
 
@@ -394,13 +473,25 @@ def compounding(rate_percent: float = 10.1, years: int = 12, start: int = 1928) 
     fig = _figure()
     ax = fig.axes[0]
     steps = np.arange(years + 1)
-    ax.plot(start + steps, 100 * implied_multiple(rate_percent, steps), color="#0072B2",
-            linewidth=2, label=f"{rate_percent:g}% a year")
+    ax.plot(
+        start + steps,
+        100 * implied_multiple(rate_percent, steps),
+        color="#0072B2",
+        linewidth=2,
+        label=f"{rate_percent:g}% a year",
+    )
     levels = output_levels("1928")
     claims = levels[levels["is_fiction"] & (levels["year"] > start)]
     colour, marker, _ = STYLE["000"]
-    ax.plot(claims["year"], claims["low"], color=colour, marker=marker, linestyle="none",
-            markersize=9, label="the fiction's claims (doc 000, FICTION)")
+    ax.plot(
+        claims["year"],
+        claims["low"],
+        color=colour,
+        marker=marker,
+        linestyle="none",
+        markersize=9,
+        label="the fiction's claims (doc 000, FICTION)",
+    )
     multiple = implied_multiple(rate_percent, years)
     ax.set_xlabel("year")
     ax.set_ylabel(f"index ({start} = 100)")
@@ -430,8 +521,14 @@ def legend_html(keys: list[str]) -> str:
     """
     from html import escape
 
-    symbols = {"o": "\u25cf", "s": "\u25a0", "^": "\u25b2", "v": "\u25bc", "D": "\u25c6",
-               "X": "\u2716"}
+    symbols = {
+        "o": "\u25cf",
+        "s": "\u25a0",
+        "^": "\u25b2",
+        "v": "\u25bc",
+        "D": "\u25c6",
+        "X": "\u2716",
+    }
     documents = data.load("documents").set_index("id")
     items = []
     for key in keys:

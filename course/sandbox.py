@@ -51,6 +51,9 @@ class Limits:
     output_bytes: int = 1_000_000  # total cell output kept
 
 
+DEFAULT_LIMITS = Limits()
+
+
 @dataclass
 class Run:
     """What came back from one sandboxed execution (all of it untrusted data)."""
@@ -70,18 +73,37 @@ def check_sandbox() -> None:
     bwrap = _bwrap()
     if bwrap is None:
         raise SandboxUnavailable(
-            "bubblewrap (bwrap) is not installed; on Debian: apt-get install bubblewrap")
+            "bubblewrap (bwrap) is not installed; on Debian: apt-get install bubblewrap"
+        )
     if os.geteuid() != 0:
         raise SandboxUnavailable(
             "course grade must run as root to give each sandbox its own unprivileged user id "
-            "(process limits do not bind root, and setuid needs root)")
+            "(process limits do not bind root, and setuid needs root)"
+        )
     probe = subprocess.run(
-        [bwrap, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "--unshare-ipc",
-         "--dev", "/dev", "--proc", "/proc", "--", "/bin/true"],
-        capture_output=True, text=True, timeout=30,
+        [
+            bwrap,
+            "--ro-bind",
+            "/",
+            "/",
+            "--unshare-net",
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--dev",
+            "/dev",
+            "--proc",
+            "/proc",
+            "--",
+            "/bin/true",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     if probe.returncode != 0:
-        raise SandboxUnavailable(f"bubblewrap cannot create namespaces here: {probe.stderr.strip()}")
+        raise SandboxUnavailable(
+            f"bubblewrap cannot create namespaces here: {probe.stderr.strip()}"
+        )
     if not shutil.which("setpriv"):
         raise SandboxUnavailable("setpriv (util-linux) is missing")
 
@@ -89,8 +111,16 @@ def check_sandbox() -> None:
 def _read_only_paths() -> list[str]:
     """Host paths the sandbox needs, read-only: system, Python, the course package, data."""
     package = Path(__file__).resolve().parent
-    paths = {"/usr", "/etc/alternatives", "/etc/ssl", "/etc/localtime", sys.prefix,
-             sys.base_prefix, str(package), sysconfig.get_paths()["purelib"]}
+    paths = {
+        "/usr",
+        "/etc/alternatives",
+        "/etc/ssl",
+        "/etc/localtime",
+        sys.prefix,
+        sys.base_prefix,
+        str(package),
+        sysconfig.get_paths()["purelib"],
+    }
     for link in ("/bin", "/sbin", "/lib", "/lib64", "/lib32"):
         if os.path.exists(link):
             paths.add(link)
@@ -115,14 +145,22 @@ def _matplotlib_cache() -> Path:
     folder = Path(tempfile.gettempdir()) / "course-mplcache"
     if not any(folder.glob("fontlist-*.json")):
         folder.mkdir(exist_ok=True)
-        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
-                       env={**os.environ, "MPLCONFIGDIR": str(folder)}, check=False,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-c", "import matplotlib.font_manager"],
+            env={**os.environ, "MPLCONFIGDIR": str(folder)},
+            check=False,
+            capture_output=True,
+        )
     return folder
 
 
-def run_notebook(notebook: Path, names: list[str], slot: int = 0, limits: Limits = Limits(),
-                 unsafe: bool = False) -> Run:
+def run_notebook(
+    notebook: Path,
+    names: list[str],
+    slot: int = 0,
+    limits: Limits | None = None,
+    unsafe: bool = False,
+) -> Run:
     """Execute ``notebook`` (a file in a private folder) and capture the named answers.
 
     Args:
@@ -135,18 +173,28 @@ def run_notebook(notebook: Path, names: list[str], slot: int = 0, limits: Limits
     Returns:
         A :class:`Run`; the notebook file is rewritten with its outputs.
     """
+    limits = limits or DEFAULT_LIMITS
     work = notebook.parent
     answers = work / "answers.json"
     mpl = work / ".mpl"
     shutil.copytree(_matplotlib_cache(), mpl, dirs_exist_ok=True)
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "HOME": str(work), "LANG": "C.UTF-8", "PYTHONNOUSERSITE": "1",
-        "COURSE_DATASETS": str(data.datasets_dir()), "COURSE_SEEDS": "/nonexistent",
-        "MPLCONFIGDIR": str(mpl), "MPLBACKEND": "Agg", "IPYTHONDIR": str(work / ".ipython"),
-        "JUPYTER_RUNTIME_DIR": str(work / ".runtime"), "JUPYTER_CONFIG_DIR": str(work / ".jupyter"),
-        "JUPYTER_DATA_DIR": str(work / ".jupyter-data"), "PYTHONWARNINGS": "ignore",
-        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "HOME": str(work),
+        "LANG": "C.UTF-8",
+        "PYTHONNOUSERSITE": "1",
+        "COURSE_DATASETS": str(data.datasets_dir()),
+        "COURSE_SEEDS": "/nonexistent",
+        "MPLCONFIGDIR": str(mpl),
+        "MPLBACKEND": "Agg",
+        "IPYTHONDIR": str(work / ".ipython"),
+        "JUPYTER_RUNTIME_DIR": str(work / ".runtime"),
+        "JUPYTER_CONFIG_DIR": str(work / ".jupyter"),
+        "JUPYTER_DATA_DIR": str(work / ".jupyter-data"),
+        "PYTHONWARNINGS": "ignore",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
         "COURSE_CELL_TIMEOUT": str(limits.cell_timeout),
         "COURSE_OUTPUT_LIMIT": str(limits.output_bytes),
     }
@@ -158,10 +206,29 @@ def run_notebook(notebook: Path, names: list[str], slot: int = 0, limits: Limits
         uid = SANDBOX_UID + slot
         for path in [work, *work.rglob("*")]:
             os.chown(path, uid, uid)
-        command = [_bwrap(), "--die-with-parent", "--new-session", "--unshare-pid",
-                   "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-                   "--hostname", "sandbox", "--tmpfs", "/", "--dev", "/dev", "--proc", "/proc",
-                   "--perms", "1777", "--tmpfs", "/tmp", "--clearenv"]
+        command = [
+            _bwrap(),
+            "--die-with-parent",
+            "--new-session",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--hostname",
+            "sandbox",
+            "--tmpfs",
+            "/",
+            "--dev",
+            "/dev",
+            "--proc",
+            "/proc",
+            "--perms",
+            "1777",
+            "--tmpfs",
+            "/tmp",
+            "--clearenv",
+        ]
         read_only = [*_read_only_paths(), str(data.datasets_dir())]
         # bwrap would create the folders above each mount point readable by root alone
         parents = {str(p) for path in [*read_only, str(work)] for p in Path(path).parents}
@@ -172,15 +239,29 @@ def run_notebook(notebook: Path, names: list[str], slot: int = 0, limits: Limits
         command += ["--bind", str(work), str(work), "--chdir", str(work)]
         for key, value in env.items():
             command += ["--setenv", key, value]
-        command += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                    "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all", *runner]
+        command += [
+            "--",
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--no-new-privs",
+            "--bounding-set=-all",
+            "--inh-caps=-all",
+            *runner,
+        ]
         preexec = _limit(limits)
     try:
-        process = subprocess.run(command, env=env, preexec_fn=preexec, capture_output=True,
-                                 timeout=limits.notebook_timeout, check=False)
+        process = subprocess.run(
+            command,
+            env=env,
+            preexec_fn=preexec,
+            capture_output=True,
+            timeout=limits.notebook_timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
-        return Run("timeout", f"the notebook ran longer than {limits.notebook_timeout} s", {},
-                   None)
+        return Run("timeout", f"the notebook ran longer than {limits.notebook_timeout} s", {}, None)
     return _collect(answers, notebook, process)
 
 

@@ -102,8 +102,16 @@ class Explorer:
 
     @property
     def widget(self) -> w.Widget:
-        return w.VBox([w.HBox(self.controls), *self.extras, self.heading, self.legend,
-                       self.image, self.caption])
+        return w.VBox(
+            [
+                w.HBox(self.controls),
+                *self.extras,
+                self.heading,
+                self.legend,
+                self.image,
+                self.caption,
+            ]
+        )
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -112,8 +120,9 @@ class Explorer:
 
 
 def _picker(options: list[str], description: str) -> w.SelectMultiple:
-    return w.SelectMultiple(options=options, value=tuple(options), description=description,
-                            rows=min(6, len(options)))
+    return w.SelectMultiple(
+        options=options, value=tuple(options), description=description, rows=min(6, len(options))
+    )
 
 
 class MembershipExplorer(Explorer):
@@ -123,8 +132,9 @@ class MembershipExplorer(Explorer):
         figure = plots.membership()
         series = sorted({a.get_gid() for a in figure.axes[0].get_children() if a.get_gid()})
         self.series = _picker(series, "Series")
-        self.years = w.IntRangeSlider(value=(1917, 1941), min=1915, max=1942,
-                                      description="Years", continuous_update=False)
+        self.years = w.IntRangeSlider(
+            value=(1917, 1941), min=1915, max=1942, description="Years", continuous_update=False
+        )
         self.log = w.ToggleButton(value=False, description="Log scale")
         super().__init__(figure, [self.series, self.years, self.log])
 
@@ -154,8 +164,10 @@ class OutputExplorer(Explorer):
         self.reference = w.Checkbox(value=True, description="reference series")
         figure = plots.output("1913")
         # Both bases live in the axes; the explorer shows one and hides the other.
-        self._levels = {"1913": plots.output_levels("1913"),
-                        "1928": plots.output_series(figure.axes[0], "1928")}
+        self._levels = {
+            "1913": plots.output_levels("1913"),
+            "1928": plots.output_series(figure.axes[0], "1928"),
+        }
         self._limits = {}
         for base, levels in self._levels.items():
             top = max(levels[["low", "high"]].max().max(), 700 if base == "1928" else 100)
@@ -168,8 +180,11 @@ class OutputExplorer(Explorer):
         shown = set()
         for artist in self._data_artists():
             artist_base, doc = artist.get_gid().split(":")
-            visible = artist_base == base and (doc != "000" or self.fiction.value) and (
-                doc != "reference" or self.reference.value)
+            visible = (
+                artist_base == base
+                and (doc != "000" or self.fiction.value)
+                and (doc != "reference" or self.reference.value)
+            )
             artist.set_visible(visible)
             if visible:
                 shown.add(doc)
@@ -179,7 +194,9 @@ class OutputExplorer(Explorer):
         reference = self.reference.value and base == "1928"
         self.legend.value = plots.legend_html(sorted(shown - {"reference"})) + (
             " &nbsp; grey band: R19 Western recalculation; black cross: R18 official multiple"
-            if reference else "")
+            if reference
+            else ""
+        )
         self.heading.value = f"<b>Industrial output against {base}</b>"
         self.figure.alt_text = plots.output_alt_text(levels, base, reference)
         if control is not self.base and control is not None:
@@ -194,8 +211,9 @@ class MortalityExplorer(Explorer):
 
     def __init__(self) -> None:
         figure = plots.mortality()
-        self.group = w.Dropdown(options=["all", *figure.group_rows], value="all",
-                                description="Counting")
+        self.group = w.Dropdown(
+            options=["all", *figure.group_rows], value="all", description="Counting"
+        )
         sources = sorted(data.load("mortality")["doc"].unique()) + ["reference"]
         self.sources = _picker(sources, "Sources")
         self.claims = w.HTML()
@@ -221,10 +239,15 @@ class MortalityExplorer(Explorer):
             first, last = self.figure.group_rows[self.group.value]
         shown = claims.iloc[first : last + 1]
         shown = shown[shown["doc"].isin(self.sources.value)]
-        self.claims.value = "<small>Claims shown: " + escape("; ".join(
-            f"{r.id} ({r.doc}, {r.period})" for r in shown.itertuples())) + "</small>"
+        self.claims.value = (
+            "<small>Claims shown: "
+            + escape("; ".join(f"{r.id} ({r.doc}, {r.period})" for r in shown.itertuples()))
+            + "</small>"
+        )
         self.legend.value = plots.legend_html(list(self.sources.value))
-        what = self.group.value if self.group.value != "all" else "all kinds of death and repression"
+        what = (
+            self.group.value if self.group.value != "all" else "all kinds of death and repression"
+        )
         self.figure.alt_text = (
             f"{len(shown)} claims about {what} from {', '.join(self.sources.value) or 'no source'}"
             ", as intervals on a logarithmic scale."
@@ -242,10 +265,12 @@ class GrowthCalculator(Explorer):
     """What a steady growth rate implies over some years, against the fiction's claims."""
 
     def __init__(self, rate: float = 10.1, years: int = 12) -> None:
-        self.rate = w.FloatSlider(value=rate, min=0, max=25, step=0.1, description="% a year",
-                                  continuous_update=False)
-        self.years = w.IntSlider(value=years, min=1, max=20, description="Years",
-                                 continuous_update=False)
+        self.rate = w.FloatSlider(
+            value=rate, min=0, max=25, step=0.1, description="% a year", continuous_update=False
+        )
+        self.years = w.IntSlider(
+            value=years, min=1, max=20, description="Years", continuous_update=False
+        )
         self.multiple = w.HTML()
         figure = plots.compounding(rate, years)
         figure.axes[0].get_lines()[0].set_gid("path")
@@ -259,14 +284,17 @@ class GrowthCalculator(Explorer):
         steps = np.arange(self.years.value + 1)
         line.set_data(1928 + steps, 100 * plots.implied_multiple(self.rate.value, steps))
         multiple = plots.implied_multiple(self.rate.value, self.years.value)
-        self.heading.value = (f"<b>{self.rate.value:g}% a year for {self.years.value} years "
-                              f"multiplies output by {multiple:.2f}</b>")
+        self.heading.value = (
+            f"<b>{self.rate.value:g}% a year for {self.years.value} years "
+            f"multiplies output by {multiple:.2f}</b>"
+        )
         ax.relim()
         ax.autoscale_view()
         self.multiple.value = f"Implied multiple: <b>{multiple:.2f}</b>"
         self.legend.value = (
             f'<span style="color:#0072B2">\u2501</span> {self.rate.value:g}% a year &nbsp; '
-            + plots.legend_html(["000"]) + " claims, converted with its own 1928 level"
+            + plots.legend_html(["000"])
+            + " claims, converted with its own 1928 level"
         )
         self.figure.alt_text = (
             f"A growth path at {self.rate.value:g}% a year for {self.years.value} years, "

@@ -40,5 +40,6 @@ def dataset_copy(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("COURSE_DATASETS", str(copy))
     return copy
 
+
 # Notebooks under tests/ are fixtures (sample submissions, a tiny course), not tests to run.
 collect_ignore_glob = ["submissions/*", "grading/course/*"]

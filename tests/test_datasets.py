@@ -41,7 +41,10 @@ def test_document_hashes_match_the_texts(seeds):
 
 @pytest.mark.parametrize("table", QUOTED_TABLES)
 def test_every_quote_is_verbatim_and_short(table, seeds):
-    texts = {d["id"]: (seeds / d["file"]).read_text("utf-8") for _, d in data.load("documents").iterrows()}
+    texts = {
+        d["id"]: (seeds / d["file"]).read_text("utf-8")
+        for _, d in data.load("documents").iterrows()
+    }
     rows = data.load(table)
     bad = [r.id for r in rows.itertuples() if r.quote not in texts[r.doc]]
     long = [r.id for r in rows.itertuples() if len(r.quote.split()) > 40]
@@ -86,8 +89,11 @@ def test_fiction_is_flagged_everywhere_and_only_there():
 
 
 def test_counterfactual_claims_point_at_real_rows():
-    known = {i for t in ("party_membership", "industrial_output", "mortality", "society")
-             for i in data.load(t)["id"]} | set(data.load("reference")["id"])
+    known = {
+        i
+        for t in ("party_membership", "industrial_output", "mortality", "society")
+        for i in data.load(t)["id"]
+    } | set(data.load("reference")["id"])
     for row in data.load("counterfactual").dropna(subset=["compare_with"]).itertuples():
         missing = set(row.compare_with.split(";")) - known
         assert not missing, f"{row.id} compares with unknown rows {missing}"
@@ -128,4 +134,6 @@ def test_disagreements_are_separate_rows_a_lesson_can_plot():
     assert camps["doc"].nunique() >= 2 and len(camps) >= 3
     assert {"famine_deaths", "famine_affected"} <= set(deaths["measure"])
     affected = deaths[deaths["measure"] == "famine_affected"]
-    assert not affected["quote"].isin(deaths.loc[deaths["measure"] == "famine_deaths", "quote"]).any()
+    assert (
+        not affected["quote"].isin(deaths.loc[deaths["measure"] == "famine_deaths", "quote"]).any()
+    )

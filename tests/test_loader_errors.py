@@ -23,7 +23,13 @@ def _edit(folder, table, row, column, value):
 
 BROKEN = [
     # (table, row, column, bad value, expected message fragment)
-    ("party_membership", 2, "low", "many", "row 2, column 'low': wrong type: 'many' is not a number"),
+    (
+        "party_membership",
+        2,
+        "low",
+        "many",
+        "row 2, column 'low': wrong type: 'many' is not a number",
+    ),
     ("mortality", 3, "quote", "", "row 3, column 'quote': required value missing"),
     ("society", 1, "doc", "009", "row 1, column 'doc': unknown document (not an id in documents)"),
     ("party_membership", 1, "high", "1", "row 1, column 'low': low > high"),
@@ -38,7 +44,9 @@ BROKEN = [
 
 
 @pytest.mark.parametrize(("table", "row", "column", "value", "message"), BROKEN)
-def test_broken_cell_names_file_row_column_and_rule(dataset_copy, table, row, column, value, message):
+def test_broken_cell_names_file_row_column_and_rule(
+    dataset_copy, table, row, column, value, message
+):
     _edit(dataset_copy, table, row, column, value)
     with pytest.raises(data.DataError) as caught:
         data.load(table)
@@ -48,13 +56,17 @@ def test_broken_cell_names_file_row_column_and_rule(dataset_copy, table, row, co
 def test_duplicate_id(dataset_copy):
     first = data.load("mortality").loc[0, "id"]
     _edit(dataset_copy, "mortality", 2, "id", first)
-    with pytest.raises(data.DataError, match=rf"mortality.csv, row 2, column 'id': duplicate id: '{first}'"):
+    with pytest.raises(
+        data.DataError, match=rf"mortality.csv, row 2, column 'id': duplicate id: '{first}'"
+    ):
         data.load("mortality")
 
 
 def test_quotation_not_in_the_document(dataset_copy, seeds):
     _edit(dataset_copy, "party_membership", 1, "quote", "a sentence no document contains")
-    with pytest.raises(data.DataError, match=r"row 1, column 'quote': quotation not in the document"):
+    with pytest.raises(
+        data.DataError, match=r"row 1, column 'quote': quotation not in the document"
+    ):
         data.load("party_membership")
 
 
@@ -69,7 +81,9 @@ def test_missing_column(dataset_copy):
     path = dataset_copy / "timeline.csv"
     lines = path.read_text("utf-8").splitlines()
     path.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines[:1]) + "\n", "utf-8")
-    with pytest.raises(data.DataError, match=r"timeline.csv: header does not match.*missing \['note'\]"):
+    with pytest.raises(
+        data.DataError, match=r"timeline.csv: header does not match.*missing \['note'\]"
+    ):
         data.load("timeline")
 
 
@@ -80,7 +94,9 @@ def test_not_utf8(dataset_copy):
 
 
 def test_unknown_table_lists_the_real_ones():
-    with pytest.raises(KeyError, match="No table named 'famine'. Tables: documents, party_membership"):
+    with pytest.raises(
+        KeyError, match="No table named 'famine'. Tables: documents, party_membership"
+    ):
         data.load("famine")
 
 

@@ -23,16 +23,20 @@ def widget_latencies(interactions: int = 60) -> dict[str, float]:
 
     plans = {
         "MembershipExplorer": lambda e: [
-            (e.log, [True, False]), (e.years, [(1917, 1930), (1920, 1941)]),
-            (e.series, [("001", "reference"), ("001", "003", "reference")])],
+            (e.log, [True, False]),
+            (e.years, [(1917, 1930), (1920, 1941)]),
+            (e.series, [("001", "reference"), ("001", "003", "reference")]),
+        ],
         "OutputExplorer": lambda e: [
-            (e.base, ["1928", "1913"]), (e.fiction, [False, True]),
-            (e.reference, [False, True])],
+            (e.base, ["1928", "1913"]),
+            (e.fiction, [False, True]),
+            (e.reference, [False, True]),
+        ],
         "MortalityExplorer": lambda e: [
             (e.group, ["executions", "camp population and forced labour", "all"]),
-            (e.sources, [("001", "reference"), ("001", "002", "003", "004", "reference")])],
-        "GrowthCalculator": lambda e: [
-            (e.rate, [6.4, 10.1, 15.0]), (e.years, [8, 12, 16])],
+            (e.sources, [("001", "reference"), ("001", "002", "003", "004", "reference")]),
+        ],
+        "GrowthCalculator": lambda e: [(e.rate, [6.4, 10.1, 15.0]), (e.years, [8, 12, 16])],
     }
     results = {}
     for name, plan in plans.items():
@@ -51,8 +55,9 @@ def widget_latencies(interactions: int = 60) -> dict[str, float]:
 
 def import_time(runs: int = 7) -> float:
     code = "import time; t = time.perf_counter(); import course; print(time.perf_counter() - t)"
-    times = [float(subprocess.check_output([sys.executable, "-c", code], text=True))
-             for _ in range(runs)]
+    times = [
+        float(subprocess.check_output([sys.executable, "-c", code], text=True)) for _ in range(runs)
+    ]
     return statistics.median(times) * 1000
 
 
@@ -63,8 +68,12 @@ def lesson_times() -> dict[str, float]:
     results = {}
     for path in sorted((ROOT / "course" / "lessons").glob("[0-9][0-9]-*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
-        client = NotebookClient(notebook, timeout=120, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            notebook,
+            timeout=120,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        )
         with client.setup_kernel():
             client.execute_cell(nbformat.v4.new_code_cell("1"), 0)  # kernel warm, not timed
             start = time.perf_counter()

@@ -56,13 +56,27 @@ def lab(tmp_path_factory):
     port = _free_port()
     log = open(settings / "lab.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
-         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}", "--allow-root",
-         f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
-             "JUPYTER_CONFIG_DIR": str(tmp_path_factory.mktemp("config"))},
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={TOKEN}",
+            "--allow-root",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={
+            **os.environ,
+            "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "JUPYTER_CONFIG_DIR": str(tmp_path_factory.mktemp("config")),
+        },
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -87,21 +101,32 @@ def test_run_all_then_move_a_slider_changes_the_figure(lab):
     errors: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{lab}/lab/tree/{LESSON}.ipynb?token={TOKEN}")
-        page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')",
-                               timeout=60_000)
-        page.wait_for_function("""() => {
+        page.wait_for_function(
+            "window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60_000
+        )
+        page.wait_for_function(
+            """() => {
             const kernel = window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel;
             return kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
-        }""", timeout=120_000)
+        }""",
+            timeout=120_000,
+        )
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         slider = page.locator(".widget-slider", has_text="% a year").first
         try:
@@ -109,8 +134,9 @@ def test_run_all_then_move_a_slider_changes_the_figure(lab):
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "lesson-01-browser-failure.png"))
             raise
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                               timeout=90_000)
+        page.wait_for_selector(
+            ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000
+        )
         slider.scroll_into_view_if_needed()
         box = slider.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][1]")
         image = box.locator("img").first
@@ -124,7 +150,8 @@ def test_run_all_then_move_a_slider_changes_the_figure(lab):
         handle.blur()
         page.wait_for_function(
             "([img, src]) => img.getAttribute('src') !== src",
-            arg=[image.element_handle(), before], timeout=30_000,
+            arg=[image.element_handle(), before],
+            timeout=30_000,
         )
         after = image.get_attribute("src")
         value_after = readout.inner_text()

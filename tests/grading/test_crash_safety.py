@@ -29,8 +29,12 @@ ANSWERS = {  # student -> (how_many, which_docs)
 
 def _course(root: Path) -> Path:
     shutil.copytree(HERE / "course", root)
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "t1", "--force"],
-                   cwd=root, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", "t1", "--force"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
     released = nbformat.read(root / "exercises" / "t1" / "t1.ipynb", as_version=4)
     for student, (how_many, which_docs) in ANSWERS.items():
         for cell in released.cells:
@@ -46,8 +50,12 @@ def _course(root: Path) -> Path:
 
 
 def _grade(root: Path, **popen) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "course", "grade", "t1", "--root", str(root)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen)
+    return subprocess.Popen(
+        [sys.executable, "-m", "course", "grade", "t1", "--root", str(root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        **popen,
+    )
 
 
 def _grades(root: Path) -> list[tuple]:
@@ -55,17 +63,20 @@ def _grades(root: Path) -> list[tuple]:
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
-        return sorted((submission.student.id, grade.name, grade.auto_score,
-                       grade.needs_manual_grade)
-                      for submission in gradebook.assignment_submissions("t1")
-                      for notebook in submission.notebooks for grade in notebook.grades)
+        return sorted(
+            (submission.student.id, grade.name, grade.auto_score, grade.needs_manual_grade)
+            for submission in gradebook.assignment_submissions("t1")
+            for notebook in submission.notebooks
+            for grade in notebook.grades
+        )
 
 
 def _recorded(root: Path) -> int:
     try:
         with sqlite3.connect(f"file:{root / 'gradebook.db'}?mode=ro", uri=True) as db:
-            return db.execute("select count(distinct notebook_id) from grade "
-                              "where auto_score is not null").fetchone()[0]
+            return db.execute(
+                "select count(distinct notebook_id) from grade where auto_score is not null"
+            ).fetchone()[0]
     except sqlite3.Error:
         return 0
 
@@ -94,7 +105,7 @@ def test_sigkill_mid_batch_then_rerun_equals_an_uninterrupted_run(tmp_path):
     assert _grade(killed).wait(timeout=300) == 0  # idempotent
     assert _grades(killed) == _grades(clean)
     scores = {}
-    for student, cell, score, _ in _grades(clean):
+    for student, _cell, score, _ in _grades(clean):
         scores[student] = scores.get(student, 0) + (score or 0)
     # ben names one of two documents (F1 2/3 of 2 points), eli one too many (F1 0.8)
     assert scores == pytest.approx({"ana": 4, "ben": 3.33, "cai": 2, "dee": 0, "eli": 3.6})

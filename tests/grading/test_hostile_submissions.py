@@ -26,8 +26,14 @@ import pytest
 from course import grading, sandbox
 
 HERE = Path(__file__).resolve().parent
-LIMITS = sandbox.Limits(cell_timeout=5, notebook_timeout=90, cpu_seconds=30,
-                        memory_bytes=2 * 1024**3, processes=128, output_bytes=200_000)
+LIMITS = sandbox.Limits(
+    cell_timeout=5,
+    notebook_timeout=90,
+    cpu_seconds=30,
+    memory_bytes=2 * 1024**3,
+    processes=128,
+    output_bytes=200_000,
+)
 WRONG = "how_many = 7\nwhich_docs = ['002']\n"
 
 
@@ -35,14 +41,19 @@ def _attacks(root: Path, port: int, canary: Path) -> dict[str, dict]:
     """student -> {"answers": {grade_id: source}, "edit": callable(notebook), "expect": ...}."""
     key_file = root / "solutions" / "t1" / "t1.ipynb"
     return {
-        "honest_correct": {"answers": {"how_many": "how_many = 42",
-                                       "which_docs": "which_docs = ['001', '004']"},
-                           "score": 4},
-        "honest_partial": {"answers": {"how_many": "how_many = 42",
-                                       "which_docs": "which_docs = ['001', '002']"},
-                           "score": 3},
+        "honest_correct": {
+            "answers": {"how_many": "how_many = 42", "which_docs": "which_docs = ['001', '004']"},
+            "score": 4,
+        },
+        "honest_partial": {
+            "answers": {"how_many": "how_many = 42", "which_docs": "which_docs = ['001', '002']"},
+            "score": 3,
+        },
         "honest_blank": {"answers": {}, "score": 0},
-        "read_solutions": {"answers": {"how_many": WRONG + f"""
+        "read_solutions": {
+            "answers": {
+                "how_many": WRONG
+                + f"""
 import glob, json
 for path in [{str(key_file)!r}, *glob.glob({str(root)!r} + '/**/*.ipynb', recursive=True),
              *glob.glob('/tmp/**/*.ipynb', recursive=True), *glob.glob('/work/**/*.ipynb', recursive=True)]:
@@ -52,38 +63,68 @@ for path in [{str(key_file)!r}, *glob.glob({str(root)!r} + '/**/*.ipynb', recurs
         continue
     if '"expected": ' + str(6 * 7) in text and 'how_' + 'many' in text:
         how_many, which_docs = 42, ['001', '004']
-"""}, "score": 0},
-        "rewrite_gradebook": {"answers": {"how_many": WRONG + f"""
+"""
+            },
+            "score": 0,
+        },
+        "rewrite_gradebook": {
+            "answers": {
+                "how_many": WRONG
+                + f"""
 import sqlite3
 try:
-    db = sqlite3.connect({str(root / 'gradebook.db')!r})
+    db = sqlite3.connect({str(root / "gradebook.db")!r})
     db.execute('update grade set auto_score = 100')
     db.commit()
 except Exception as error:
     print('no gradebook:', error)
-"""}, "score": 0},
-        "write_outside": {"answers": {"how_many": WRONG + f"""
-for target in [{str(canary)!r}, {str(root / 'pwned.txt')!r}, '/usr/pwned', '/etc/pwned']:
+"""
+            },
+            "score": 0,
+        },
+        "write_outside": {
+            "answers": {
+                "how_many": WRONG
+                + f"""
+for target in [{str(canary)!r}, {str(root / "pwned.txt")!r}, '/usr/pwned', '/etc/pwned']:
     try:
         open(target, 'w').write('pwned')
     except OSError as error:
         print('blocked', target, type(error).__name__)
-"""}, "score": 0},
-        "shadow_builtins": {"answers": {"how_many": WRONG + """
+"""
+            },
+            "score": 0,
+        },
+        "shadow_builtins": {
+            "answers": {
+                "how_many": WRONG
+                + """
 import builtins
 abs = lambda x: 0
 builtins.abs = lambda x: 0
 builtins.len = lambda x: 0
 builtins.sorted = lambda *a, **k: ['001', '004']
-"""}, "score": 0, "status": "crash"},
-        "patch_scoring": {"answers": {"how_many": WRONG + """
+"""
+            },
+            "score": 0,
+            "status": "crash",
+        },
+        "patch_scoring": {
+            "answers": {
+                "how_many": WRONG
+                + """
 import math, course.scoring, course.feedback
 math.isclose = lambda *a, **k: True
 course.scoring.score = lambda *a, **k: 1.0
 course.scoring.award = lambda answer, key: key['points']
 course.feedback.check = lambda *a, **k: None
-"""}, "score": 0},
-        "always_equal": {"answers": {"how_many": """
+"""
+            },
+            "score": 0,
+        },
+        "always_equal": {
+            "answers": {
+                "how_many": """
 class Anything:
     def __eq__(self, other): return True
     def __float__(self): return 42.0
@@ -91,39 +132,82 @@ how_many = Anything()
 class Sneaky(str):
     def __eq__(self, other): return True
 which_docs = [Sneaky('nothing')]
-"""}, "score": 0},
-        "input_transformer": {"answers": {"how_many": WRONG + """
+"""
+            },
+            "score": 0,
+        },
+        "input_transformer": {
+            "answers": {
+                "how_many": WRONG
+                + """
 ip = get_ipython()
 ip.input_transformers_cleanup.append(lambda lines: ['how_many = 7\\n'])
-"""}, "score": 0},
-        "cell_hooks": {"answers": {"how_many": WRONG + """
+"""
+            },
+            "score": 0,
+        },
+        "cell_hooks": {
+            "answers": {
+                "how_many": WRONG
+                + """
 seen = []
 def spy(info):
     seen.append(info.raw_cell)
     if any('awa' + 'rd(' in cell or 'BEGIN ' + 'HIDDEN' in cell for cell in seen):
         globals().update(how_many=42, which_docs=['001', '004'])
 get_ipython().events.register('pre_run_cell', spy)
-"""}, "score": 0},
-        "forge_outputs": {"answers": {"how_many": WRONG + """
+"""
+            },
+            "score": 0,
+        },
+        "forge_outputs": {
+            "answers": {
+                "how_many": WRONG
+                + """
 from IPython.display import display
 print('@@COURSE-ANSWERS@@' + '{"how_many": {"value": 42}}')
 display(4.0)
-"""}, "edit": "forge_test_outputs", "score": 0},
-        "stderr_and_warnings": {"answers": {"how_many": """
+"""
+            },
+            "edit": "forge_test_outputs",
+            "score": 0,
+        },
+        "stderr_and_warnings": {
+            "answers": {
+                "how_many": """
 import sys, warnings
 print('noise', file=sys.stderr)
 warnings.warn('a warning')
 how_many = 42
-""", "which_docs": "import sys\nprint('more noise', file=sys.stderr)\nwhich_docs = ['001', '004']"},
-                                "score": 4},
-        "exit_kernel": {"answers": {"how_many": "how_many = 42\nimport os\nos._exit(0)"},
-                        "score": 0, "status": "crash"},
-        "infinite_loop": {"answers": {"how_many": "how_many = 42\nwhile True:\n    pass",
-                                      "which_docs": "which_docs = ['002']"},
-                          "score": 2, "status": "timeout"},
-        "memory_bomb": {"answers": {"how_many": "how_many = 42\nhog = bytearray(8 * 1024**3)",
-                                    "which_docs": "which_docs = ['002']"}, "score": 2},
-        "fork_bomb": {"answers": {"how_many": WRONG + """
+""",
+                "which_docs": "import sys\nprint('more noise', file=sys.stderr)\nwhich_docs = ['001', '004']",
+            },
+            "score": 4,
+        },
+        "exit_kernel": {
+            "answers": {"how_many": "how_many = 42\nimport os\nos._exit(0)"},
+            "score": 0,
+            "status": "crash",
+        },
+        "infinite_loop": {
+            "answers": {
+                "how_many": "how_many = 42\nwhile True:\n    pass",
+                "which_docs": "which_docs = ['002']",
+            },
+            "score": 2,
+            "status": "timeout",
+        },
+        "memory_bomb": {
+            "answers": {
+                "how_many": "how_many = 42\nhog = bytearray(8 * 1024**3)",
+                "which_docs": "which_docs = ['002']",
+            },
+            "score": 2,
+        },
+        "fork_bomb": {
+            "answers": {
+                "how_many": WRONG
+                + """
 import os
 children = 0
 try:
@@ -135,26 +219,38 @@ try:
         children += 1
 except OSError as error:
     print('stopped after', children, type(error).__name__)
-"""}, "score": 0},
+"""
+            },
+            "score": 0,
+        },
         "huge_output": {"answers": {"how_many": WRONG + "print('x' * 5_000_000)"}, "score": 0},
-        "network": {"answers": {"how_many": WRONG + f"""
+        "network": {
+            "answers": {
+                "how_many": WRONG
+                + f"""
 import socket
 for address in [('127.0.0.1', {port}), ('localhost', {port})]:
     try:
         socket.create_connection(address, timeout=2).sendall(b'stolen')
     except OSError as error:
         print('no route', address, type(error).__name__)
-"""}, "score": 0},
-        "tampered_metadata": {"answers": {"how_many": WRONG}, "edit": "tamper_metadata",
-                              "score": 0},
-        "deleted_tests": {"answers": {"how_many": "how_many = 42",
-                                      "which_docs": "which_docs = ['001', '004']"},
-                          "edit": "delete_tests", "score": 4},
-        "duplicated_tests": {"answers": {"how_many": WRONG}, "edit": "duplicate_tests",
-                             "score": 0},
+"""
+            },
+            "score": 0,
+        },
+        "tampered_metadata": {
+            "answers": {"how_many": WRONG},
+            "edit": "tamper_metadata",
+            "score": 0,
+        },
+        "deleted_tests": {
+            "answers": {"how_many": "how_many = 42", "which_docs": "which_docs = ['001', '004']"},
+            "edit": "delete_tests",
+            "score": 4,
+        },
+        "duplicated_tests": {"answers": {"how_many": WRONG}, "edit": "duplicate_tests", "score": 0},
         "corrupt_json": {"answers": {}, "edit": "corrupt", "score": 0, "status": "unreadable"},
-        "missing_notebook": {"answers": {}, "edit": "missing", "score": 0,
-                             "status": "unreadable"},
+        "missing_notebook": {"answers": {}, "edit": "missing", "score": 0, "status": "unreadable"},
     }
 
 
@@ -162,8 +258,11 @@ def _edit(notebook, how: str | None, path: Path) -> None:
     if how == "forge_test_outputs":
         for cell in notebook.cells:
             if cell.metadata.get("nbgrader", {}).get("grade"):
-                cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "2"},
-                                                       execution_count=1)]
+                cell.outputs = [
+                    nbformat.v4.new_output(
+                        "execute_result", data={"text/plain": "2"}, execution_count=1
+                    )
+                ]
     elif how == "tamper_metadata":
         for cell in notebook.cells:
             meta = cell.metadata.get("nbgrader", {})
@@ -171,9 +270,11 @@ def _edit(notebook, how: str | None, path: Path) -> None:
                 meta.update(points=1000, grade=False, locked=False)
                 cell.source = "pass"
     elif how == "delete_tests":
-        notebook.cells = [c for c in notebook.cells
-                          if not (c.metadata.get("nbgrader", {}).get("grade")
-                                  and c.cell_type == "code")]
+        notebook.cells = [
+            c
+            for c in notebook.cells
+            if not (c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code")
+        ]
     elif how == "duplicate_tests":
         tests = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
         notebook.cells += [nbformat.from_dict(json.loads(json.dumps(c))) for c in tests]
@@ -186,9 +287,11 @@ def _edit(notebook, how: str | None, path: Path) -> None:
 
 def _snapshot(root: Path) -> dict[str, str]:
     skip = {"gradebook.db", "autograded", ".nbgrader.log"}
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*"))
-            if p.is_file() and not skip & set(p.relative_to(root).parts)}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not skip & set(p.relative_to(root).parts)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -201,8 +304,12 @@ def graded(tmp_path_factory):
         pytest.skip(f"the sandbox cannot run here: {error}")
     root = tmp_path_factory.mktemp("course")
     shutil.copytree(HERE / "course", root, dirs_exist_ok=True)
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "t1", "--force"],
-                   cwd=root, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", "t1", "--force"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
     released = root / "exercises" / "t1" / "t1.ipynb"
     canary = tmp_path_factory.mktemp("outside") / "canary.txt"
     canary.write_text("untouched", "utf-8")
@@ -237,8 +344,14 @@ def graded(tmp_path_factory):
     stop.set()
     thread.join()
     server.close()
-    return {"root": root, "attacks": attacks, "results": results, "before": before,
-            "canary": canary, "received": received}
+    return {
+        "root": root,
+        "attacks": attacks,
+        "results": results,
+        "before": before,
+        "canary": canary,
+        "received": received,
+    }
 
 
 def _scores(root: Path) -> dict[str, float]:
@@ -272,14 +385,14 @@ def test_no_network_reached_the_grader(graded):
 
 def test_regrading_one_student_changes_no_one_else(graded):
     before = _scores(graded["root"])
-    grading.grade("t1", graded["root"], students=["honest_partial"], limits=LIMITS,
-                  progress=False)
+    grading.grade("t1", graded["root"], students=["honest_partial"], limits=LIMITS, progress=False)
     assert _scores(graded["root"]) == before
 
 
 def test_autograded_notebooks_hold_no_hidden_test(graded):
     questions, _ = grading.read_questions(
-        nbformat.read(graded["root"] / "solutions" / "t1" / "t1.ipynb", as_version=4))
+        nbformat.read(graded["root"] / "solutions" / "t1" / "t1.ipynb", as_version=4)
+    )
     for path in (graded["root"] / "autograded").rglob("*.ipynb"):
         assert grading.leaks(path.read_text("utf-8"), questions) == [], path
 
@@ -287,3 +400,24 @@ def test_autograded_notebooks_hold_no_hidden_test(graded):
 def test_huge_output_is_capped(graded):
     path = graded["root"] / "autograded" / "huge_output" / "t1" / "t1.ipynb"
     assert path.stat().st_size < 2_000_000
+
+
+def test_feedback_and_export_work_on_course_grade_results(graded):
+    root = graded["root"]
+    run = subprocess.run([sys.executable, "-m", "course", "feedback", "t1", "--root", str(root)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    questions, _ = grading.read_questions(
+        nbformat.read(root / "solutions" / "t1" / "t1.ipynb", as_version=4))
+    pages = list((root / "feedback").glob("*/t1/t1.html"))
+    assert len(pages) >= len(graded["attacks"]) - 2  # not the unreadable ones
+    for page in pages:
+        assert grading.leaks(page.read_text("utf-8"), questions) == [], page
+    assert "Autograded: 2 of 2 points" in (root / "feedback" / "honest_correct" / "t1" /
+                                           "t1.html").read_text("utf-8")
+    run = subprocess.run([sys.executable, "-m", "course", "export", "--root", str(root),
+                          "--to", "grades.csv"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = (root / "grades.csv").read_text("utf-8").splitlines()
+    assert any(line.startswith("t1,") and ",honest_correct," in line and ",4.0," in line
+               for line in lines), lines[:3]
