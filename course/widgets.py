@@ -40,9 +40,9 @@ class Explorer:
         self.caption = w.HTML()
         figure.set_dpi(72)
         FigureCanvasAgg(figure)
+        self._lean()
         figure.canvas.draw()  # settle the constrained layout once, then freeze it
         figure.set_layout_engine("none")
-        self._lean()
         self._background = None
         for control in controls:
             control.observe(self._changed, names="value")
@@ -50,8 +50,21 @@ class Explorer:
         self.render()
 
     def _lean(self) -> None:
-        """Move the title and legend out of the pixels, into the HTML around the image."""
+        """Move the title and legend out of the pixels, into the HTML around the image.
+
+        Tick labels are plain text (no mathtext powers of ten on log axes), which renders in a
+        fraction of the time.
+        """
+        from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+
         ax = self.figure.axes[0]
+        for axis in (ax.xaxis, ax.yaxis):
+            if isinstance(axis.get_major_locator(), FixedLocator):
+                continue  # named ticks (the mortality groups) stay as they are
+            if axis.get_scale() != "log":
+                axis.set_major_locator(MaxNLocator(nbins=5))
+            years = axis is ax.xaxis and axis.get_scale() != "log"
+            axis.set_major_formatter(FuncFormatter(_year if years else _compact))
         if ax.get_legend():
             ax.get_legend().remove()
         if ax.get_title():
@@ -119,6 +132,22 @@ class Explorer:
         display(self.widget)
 
 
+def _compact(value: float, _position=None) -> str:
+    """A short tick label without mathtext: 1.5m, 200k, 40.
+
+    >>> _compact(1_500_000), _compact(200_000), _compact(40)
+    ('1.5m', '200k', '40')
+    """
+    for size, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+
+def _year(value: float, _position=None) -> str:
+    return f"{value:.0f}"
+
+
 def _picker(options: list[str], description: str) -> w.SelectMultiple:
     return w.SelectMultiple(
         options=options, value=tuple(options), description=description, rows=min(6, len(options))
@@ -151,7 +180,9 @@ class MembershipExplorer(Explorer):
         if control is self.series:
             return True
         ax.set_xlim(*self.years.value)
-        ax.set_yscale(scale)
+        if ax.get_yscale() != scale:
+            ax.set_yscale(scale)  # resets the axis' ticks: make them plain again
+            self._lean()
         return False
 
 
