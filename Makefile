@@ -35,6 +35,7 @@ bench: $(VENV)/.course-test  ## widget, lesson and import timings; grading throu
 
 lint: $(VENV)/.course-test
 	$(BIN)/ruff check course tests
+	$(BIN)/ruff format --check course tests
 
 clean:
 	rm -rf $(VENV) build *.egg-info

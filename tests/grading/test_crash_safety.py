@@ -4,7 +4,6 @@ uninterrupted run's, and running it again changes nothing."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -14,8 +13,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from course import sandbox
 
 HERE = Path(__file__).resolve().parent
 ANSWERS = {  # student -> (how_many, which_docs)
@@ -27,14 +24,8 @@ ANSWERS = {  # student -> (how_many, which_docs)
 }
 
 
-def _course(root: Path) -> Path:
-    shutil.copytree(HERE / "course", root)
-    subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", "t1", "--force"],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
+def _course(root: Path, released_course) -> Path:
+    released_course(root)
     released = nbformat.read(root / "exercises" / "t1" / "t1.ipynb", as_version=4)
     for student, (how_many, which_docs) in ANSWERS.items():
         for cell in released.cells:
@@ -81,14 +72,11 @@ def _recorded(root: Path) -> int:
         return 0
 
 
-def test_sigkill_mid_batch_then_rerun_equals_an_uninterrupted_run(tmp_path):
-    try:
-        sandbox.check_sandbox()
-    except sandbox.SandboxUnavailable as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"no sandbox in CI: {error}")
-        pytest.skip(f"the sandbox cannot run here: {error}")
-    clean, killed = _course(tmp_path / "clean"), _course(tmp_path / "killed")
+def test_sigkill_mid_batch_then_rerun_equals_an_uninterrupted_run(
+    tmp_path, sandbox_ready, released_course
+):
+    clean = _course(tmp_path / "clean", released_course)
+    killed = _course(tmp_path / "killed", released_course)
     assert _grade(clean).wait(timeout=300) == 0
 
     run = _grade(killed, start_new_session=True)

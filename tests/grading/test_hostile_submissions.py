@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -295,21 +293,8 @@ def _snapshot(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    try:
-        sandbox.check_sandbox()
-    except sandbox.SandboxUnavailable as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"no sandbox in CI: {error}")
-        pytest.skip(f"the sandbox cannot run here: {error}")
-    root = tmp_path_factory.mktemp("course")
-    shutil.copytree(HERE / "course", root, dirs_exist_ok=True)
-    subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", "t1", "--force"],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
+def graded(tmp_path_factory, sandbox_ready, released_course):
+    root = released_course(tmp_path_factory.mktemp("course"))
     released = root / "exercises" / "t1" / "t1.ipynb"
     canary = tmp_path_factory.mktemp("outside") / "canary.txt"
     canary.write_text("untouched", "utf-8")
@@ -404,20 +389,29 @@ def test_huge_output_is_capped(graded):
 
 def test_feedback_and_export_work_on_course_grade_results(graded):
     root = graded["root"]
-    run = subprocess.run([sys.executable, "-m", "course", "feedback", "t1", "--root", str(root)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "course", "feedback", "t1", "--root", str(root)],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     questions, _ = grading.read_questions(
-        nbformat.read(root / "solutions" / "t1" / "t1.ipynb", as_version=4))
+        nbformat.read(root / "solutions" / "t1" / "t1.ipynb", as_version=4)
+    )
     pages = list((root / "feedback").glob("*/t1/t1.html"))
     assert len(pages) >= len(graded["attacks"]) - 2  # not the unreadable ones
     for page in pages:
         assert grading.leaks(page.read_text("utf-8"), questions) == [], page
-    assert "Autograded: 2 of 2 points" in (root / "feedback" / "honest_correct" / "t1" /
-                                           "t1.html").read_text("utf-8")
-    run = subprocess.run([sys.executable, "-m", "course", "export", "--root", str(root),
-                          "--to", "grades.csv"], capture_output=True, text=True)
+    assert "Autograded: 2 of 2 points" in (
+        root / "feedback" / "honest_correct" / "t1" / "t1.html"
+    ).read_text("utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "course", "export", "--root", str(root), "--to", "grades.csv"],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     lines = (root / "grades.csv").read_text("utf-8").splitlines()
-    assert any(line.startswith("t1,") and ",honest_correct," in line and ",4.0," in line
-               for line in lines), lines[:3]
+    assert any(
+        line.startswith("t1,") and ",honest_correct," in line and ",4.0," in line for line in lines
+    ), lines[:3]
