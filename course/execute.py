@@ -70,10 +70,13 @@ def main(argv: list[str]) -> int:
                 return None
             return super().output(outs, msg, display_id, cell_index)
 
+    # The kernel is killed rather than asked to shut down: nothing in it needs saving, and
+    # the sandbox around it is torn down anyway.
     client = CappedClient(
         notebook,
         timeout=cell_timeout,
         interrupt_on_timeout=True,
+        shutdown_kernel="immediate",
         allow_errors=True,
         kernel_name="python3",
         record_timing=False,
