@@ -2,23 +2,26 @@
 
 Usage (by :mod:`course.sandbox`, never by hand)::
 
-    python -m course.execute NOTEBOOK ANSWERS_JSON NAME [NAME ...]
+    python -m course.execute NOTEBOOK NAME [NAME ...]
 
-Executes ``NOTEBOOK`` in place with a per-cell time limit and a cap on output volume, then asks
-the same kernel for the named variables as JSON and writes them to ``ANSWERS_JSON``. Everything
-this module writes is treated by the grader as untrusted: a student's code runs in the same
-sandbox and could overwrite it, which can only change what that student's own answers appear to
-be.
+Executes ``NOTEBOOK`` with a per-cell time limit and a cap on output volume, in the sandbox's
+home folder, then asks the same kernel for the named variables as JSON, and prints one report
+line (``REPORT`` + JSON: run status, answers, executed notebook) on standard output. The grader
+treats the report as untrusted: a student's code runs in the same sandbox and could forge it,
+which can only change what that student's own answers appear to be.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 
-MARKER = "@@COURSE-ANSWERS@@"
+MARKER = "@@COURSE-ANSWERS@@"  # starts the capture cell's line of answers
+REPORT = "@@COURSE-REPORT@@"  # starts the runner's report on its standard output
 CAPTURE = """
 def __course_capture(names):
     import json as _json
@@ -44,7 +47,7 @@ def main(argv: list[str]) -> int:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
-    path, answers_path, *names = argv
+    path, *names = argv
     cell_timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "30"))
     output_limit = int(os.environ.get("COURSE_OUTPUT_LIMIT", str(1_000_000)))
     notebook = nbformat.read(path, as_version=4)
@@ -80,12 +83,17 @@ def main(argv: list[str]) -> int:
         allow_errors=True,
         kernel_name="python3",
         record_timing=False,
-        resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
+        resources={"metadata": {"path": os.environ.get("HOME", ".")}},
     )
     status = {"status": "ok", "message": ""}
     answers: dict = {}
+    cache = os.environ.get("COURSE_MPL_CACHE")
+    if cache and os.path.isdir(cache):  # a font cache built once, so matplotlib starts fast
+        shutil.copytree(cache, os.environ["MPLCONFIGDIR"], dirs_exist_ok=True)
     try:
-        with client.setup_kernel():
+        # the kernel's own stdout and stderr (not cell output) go nowhere: only the report
+        # below may reach the grader
+        with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
             for index, cell in enumerate(notebook.cells):
                 started = time.monotonic()
                 try:
@@ -111,9 +119,9 @@ def main(argv: list[str]) -> int:
         status = {"status": "crash", "message": "the kernel died (the notebook ended Python)"}
     except Exception as error:  # report any other failure as data, never as a traceback
         status = {"status": "crash", "message": f"{type(error).__name__}: {error}"[:300]}
-    nbformat.write(notebook, path)
-    with open(answers_path, "w", encoding="utf-8") as handle:
-        json.dump({"run": status, "answers": answers}, handle)
+    report = {"run": status, "answers": answers, "notebook": nbformat.writes(notebook)}
+    sys.stdout.write("\n" + REPORT + json.dumps(report) + "\n")
+    sys.stdout.flush()
     return 0
 
 

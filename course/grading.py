@@ -262,9 +262,9 @@ def _executed(run: sandbox.Run, fallback):
     """The executed notebook, re-read from untrusted bytes; the unexecuted one if unusable."""
     import nbformat
 
-    if run.notebook_path is not None and run.notebook_path.stat().st_size <= NOTEBOOK_LIMIT:
+    if run.notebook is not None and len(run.notebook) <= NOTEBOOK_LIMIT:
         try:
-            executed = nbformat.read(run.notebook_path, as_version=4)
+            executed = nbformat.reads(run.notebook, as_version=4)
             if len(executed.cells) == len(fallback.cells):
                 for mine, theirs in zip(fallback.cells, executed.cells, strict=True):
                     if mine.cell_type == "code" and isinstance(theirs.get("outputs"), list):

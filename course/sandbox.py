@@ -30,7 +30,6 @@ from course import data
 __all__ = ["Limits", "Run", "SandboxUnavailable", "check_sandbox", "run_notebook"]
 
 SANDBOX_UID = 61000  # plus the job slot: each parallel job has its own unprivileged user
-ANSWERS_LIMIT = 1_000_000  # bytes of captured answers the grader will read
 
 
 class SandboxUnavailable(RuntimeError):
@@ -49,6 +48,7 @@ class Limits:
     file_bytes: int = 64 * 1024**2  # largest file it may write
     open_files: int = 512
     output_bytes: int = 1_000_000  # total cell output kept
+    scratch_bytes: int = 256 * 1024**2  # each in-memory writable folder (home, /tmp)
 
 
 DEFAULT_LIMITS = Limits()
@@ -58,10 +58,10 @@ DEFAULT_LIMITS = Limits()
 class Run:
     """What came back from one sandboxed execution (all of it untrusted data)."""
 
-    status: str  # ok, timeout, crash, error
+    status: str  # ok, timeout, crash
     message: str
     answers: dict
-    notebook_path: Path | None
+    notebook: str | None  # the executed notebook as JSON text, if it came back
 
 
 def _bwrap() -> str | None:
@@ -161,36 +161,39 @@ def run_notebook(
     limits: Limits | None = None,
     unsafe: bool = False,
 ) -> Run:
-    """Execute ``notebook`` (a file in a private folder) and capture the named answers.
+    """Execute ``notebook`` and capture the named answers.
+
+    The notebook's folder is mounted read-only; the sandbox writes only to size-limited
+    in-memory folders of its own, and reports through its standard output, which goes to a file
+    that its file-size limit bounds. Nothing it does can fill the grader's memory or disk.
 
     Args:
-        notebook: the notebook to run; its folder becomes the sandbox's only writable place.
+        notebook: the notebook to run, alone in a private folder.
         names: answer variables to capture.
         slot: the parallel job's number (selects the sandbox's user id).
         limits: resource limits.
         unsafe: run without a sandbox (only when the instructor asked for it).
 
     Returns:
-        A :class:`Run`; the notebook file is rewritten with its outputs.
+        A :class:`Run`.
     """
     limits = limits or DEFAULT_LIMITS
     work = notebook.parent
-    answers = work / "answers.json"
-    mpl = work / ".mpl"
-    shutil.copytree(_matplotlib_cache(), mpl, dirs_exist_ok=True)
+    home = Path("/home/sandbox") if not unsafe else work / "home"
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "HOME": str(work),
+        "HOME": str(home),
         "LANG": "C.UTF-8",
         "PYTHONNOUSERSITE": "1",
         "COURSE_DATASETS": str(data.datasets_dir()),
         "COURSE_SEEDS": "/nonexistent",
-        "MPLCONFIGDIR": str(mpl),
+        "COURSE_MPL_CACHE": str(_matplotlib_cache()),
+        "MPLCONFIGDIR": str(home / ".mpl"),
         "MPLBACKEND": "Agg",
-        "IPYTHONDIR": str(work / ".ipython"),
-        "JUPYTER_RUNTIME_DIR": str(work / ".runtime"),
-        "JUPYTER_CONFIG_DIR": str(work / ".jupyter"),
-        "JUPYTER_DATA_DIR": str(work / ".jupyter-data"),
+        "IPYTHONDIR": str(home / ".ipython"),
+        "JUPYTER_RUNTIME_DIR": str(home / ".runtime"),
+        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+        "JUPYTER_DATA_DIR": str(home / ".jupyter-data"),
         "PYTHONWARNINGS": "ignore",
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
@@ -198,86 +201,65 @@ def run_notebook(
         "COURSE_CELL_TIMEOUT": str(limits.cell_timeout),
         "COURSE_OUTPUT_LIMIT": str(limits.output_bytes),
     }
-    runner = [sys.executable, "-I", "-m", "course.execute", str(notebook), str(answers), *names]
+    runner = [sys.executable, "-I", "-m", "course.execute", str(notebook), *names]
     if unsafe:
+        home.mkdir()
         command, preexec = runner, None
-        env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
     else:
         uid = SANDBOX_UID + slot
         for path in [work, *work.rglob("*")]:
             os.chown(path, uid, uid)
+        size = str(limits.scratch_bytes)
         command = [
-            _bwrap(),
-            "--die-with-parent",
-            "--new-session",
-            "--unshare-pid",
-            "--unshare-net",
-            "--unshare-ipc",
-            "--unshare-uts",
-            "--unshare-cgroup-try",
-            "--hostname",
-            "sandbox",
-            "--tmpfs",
-            "/",
-            "--dev",
-            "/dev",
-            "--proc",
-            "/proc",
-            "--perms",
-            "1777",
-            "--tmpfs",
-            "/tmp",
+            _bwrap(), "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
+            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
+            "--size", str(8 * 1024**2), "--tmpfs", "/", "--dev", "/dev", "--proc", "/proc",
+            "--size", size, "--perms", "1777", "--tmpfs", "/tmp",
             "--clearenv",
-        ]
-        read_only = [*_read_only_paths(), str(data.datasets_dir())]
+        ]  # fmt: skip
+        read_only = [*_read_only_paths(), str(data.datasets_dir()), env["COURSE_MPL_CACHE"],
+                     str(work)]  # fmt: skip
         # bwrap would create the folders above each mount point readable by root alone
-        parents = {str(p) for path in [*read_only, str(work)] for p in Path(path).parents}
+        parents = {str(p) for path in [*read_only, str(home)] for p in Path(path).parents}
         for parent in sorted(parents - {"/", "/tmp"}, key=lambda p: p.count("/")):
             command += ["--perms", "0755", "--dir", parent]
         for path in read_only:
             command += ["--ro-bind", path, path]
-        command += ["--bind", str(work), str(work), "--chdir", str(work)]
+        command += ["--size", size, "--perms", "1777", "--tmpfs", str(home), "--chdir", str(home)]
         for key, value in env.items():
             command += ["--setenv", key, value]
         command += [
-            "--",
-            "setpriv",
-            f"--reuid={uid}",
-            f"--regid={uid}",
-            "--clear-groups",
-            "--no-new-privs",
-            "--bounding-set=-all",
-            "--inh-caps=-all",
-            *runner,
-        ]
+            "--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+            "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all", *runner,
+        ]  # fmt: skip
         preexec = _limit(limits)
-    try:
-        process = subprocess.run(
-            command,
-            env=env,
-            preexec_fn=preexec,
-            capture_output=True,
-            timeout=limits.notebook_timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return Run("timeout", f"the notebook ran longer than {limits.notebook_timeout} s", {}, None)
-    return _collect(answers, notebook, process)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            subprocess.run(command, env=env, preexec_fn=preexec, stdout=out, stderr=err,
+                           timeout=limits.notebook_timeout, check=False)  # fmt: skip
+        except subprocess.TimeoutExpired:
+            message = f"the notebook ran longer than {limits.notebook_timeout} s"
+            return Run("timeout", message, {}, None)
+        return _collect(out, err)
 
 
-def _collect(answers: Path, notebook: Path, process: subprocess.CompletedProcess) -> Run:
-    """Read what the sandbox left behind, trusting none of it."""
+def _collect(out, err) -> Run:
+    """Read the sandbox's report from its standard output, trusting none of it."""
+    from course.execute import REPORT
+
+    out.seek(0)
+    lines = [line for line in out.read().split(b"\n") if line.startswith(REPORT.encode())]
     try:
-        if answers.is_symlink() or answers.stat().st_size > ANSWERS_LIMIT:
-            raise ValueError("answers file is a link or too large")
-        report = json.loads(answers.read_text("utf-8"))
-        run, captured = report["run"], report["answers"]
-        if not isinstance(captured, dict) or not isinstance(run, dict):
-            raise ValueError("answers file has the wrong shape")
-        status = run.get("status") if run.get("status") in ("ok", "timeout", "crash") else "crash"
-        message = str(run.get("message", ""))[:300]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        tail = process.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        if not lines:
+            raise ValueError("the runner printed no report")
+        report = json.loads(lines[-1][len(REPORT) :].decode("utf-8"))
+        run, captured, notebook = report["run"], report["answers"], report["notebook"]
+        if not (isinstance(run, dict) and isinstance(captured, dict)
+                and isinstance(notebook, str | None)):  # fmt: skip
+            raise ValueError("the report has the wrong shape")
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+        err.seek(0)
+        tail = err.read()[-2000:].decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         return Run("crash", f"no answers came back ({error}); {tail[0][:200]}", {}, None)
-    path = notebook if notebook.is_file() and not notebook.is_symlink() else None
-    return Run(status, message, captured, path)
+    status = run.get("status") if run.get("status") in ("ok", "timeout", "crash") else "crash"
+    return Run(status, str(run.get("message", ""))[:300], captured, notebook)

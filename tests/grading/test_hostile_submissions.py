@@ -6,6 +6,8 @@ One tiny assignment (``t1``: ``how_many`` = 42 for 2 points, ``which_docs`` = ["
 student whose notebook is written at test time with the real paths of that directory, so the
 attacks aim at real targets. Every attacker's own answers are wrong unless an attack succeeds,
 so any point it gets is a breach. All submissions are graded in one run with two jobs.
+Also checked: the grader's memory and disk are not filled (the sandbox writes only to capped
+in-memory folders, and its output goes to a file bounded by its file-size limit).
 """
 
 from __future__ import annotations
@@ -217,6 +219,35 @@ try:
         children += 1
 except OSError as error:
     print('stopped after', children, type(error).__name__)
+"""
+            },
+            "score": 0,
+        },
+        "fill_the_disk": {
+            "answers": {
+                "how_many": WRONG
+                + f"""
+import os
+for folder in ['.', '/tmp', {str(root / "submitted")!r}, os.path.dirname(os.getcwd())]:
+    for index in range(8):
+        try:
+            with open(os.path.join(folder, f'fill{{index}}'), 'wb') as handle:
+                handle.write(b'x' * 60_000_000)
+        except OSError as error:
+            print('stopped', folder, index, type(error).__name__)
+            break
+"""
+            },
+            "score": 0,
+        },
+        "flood_the_grader": {
+            "answers": {
+                "how_many": WRONG
+                + """
+import os
+for _ in range(30):
+    os.write(1, b'x' * 1_000_000)
+    os.write(2, b'y' * 1_000_000)
 """
             },
             "score": 0,
