@@ -94,8 +94,7 @@ def membership(start: float = 1917, end: float = 1941, log: bool = False) -> Fig
     """
     docs = data.load("documents").set_index("id")
     rows = data.load("party_membership")
-    soviet_party = ~rows["scope"].str.contains("International", case=False)
-    rows = rows[rows["measure"].isin(MEMBERSHIP_MEASURES) & soviet_party]
+    rows = rows[rows["measure"].isin(MEMBERSHIP_MEASURES)]
     ref = data.load("reference")
     ref = ref[
         (ref["topic"] == "party_membership")

@@ -20,7 +20,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,7 +118,6 @@ def _read_only_paths() -> list[str]:
         sys.prefix,
         sys.base_prefix,
         str(package),
-        sysconfig.get_paths()["purelib"],
     }
     for link in ("/bin", "/sbin", "/lib", "/lib64", "/lib32"):
         if os.path.exists(link):

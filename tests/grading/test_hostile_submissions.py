@@ -37,8 +37,15 @@ LIMITS = sandbox.Limits(
 WRONG = "how_many = 7\nwhich_docs = ['002']\n"
 
 
+def _attack(code: str, **expect) -> dict:
+    """An attacker whose own answers are wrong: any point it earns is a breach. ``code`` runs in
+    its first answer cell; ``expect`` may set a ``status`` or an ``edit`` of its notebook."""
+    return {"answers": {"how_many": WRONG + code}, "score": 0, **expect}
+
+
 def _attacks(root: Path, port: int, canary: Path) -> dict[str, dict]:
-    """student -> {"answers": {grade_id: source}, "edit": callable(notebook), "expect": ...}."""
+    """student -> {"answers": {grade_id: source}, "score": expected, optional "status" and
+    "edit" (the name of a change to the notebook, see :func:`_edit`)}."""
     key_file = root / "solutions" / "t1" / "t1.ipynb"
     return {
         "honest_correct": {
@@ -50,10 +57,8 @@ def _attacks(root: Path, port: int, canary: Path) -> dict[str, dict]:
             "score": 3,
         },
         "honest_blank": {"answers": {}, "score": 0},
-        "read_solutions": {
-            "answers": {
-                "how_many": WRONG
-                + f"""
+        "read_solutions": _attack(
+            f"""
 import glob, json
 for path in [{str(key_file)!r}, *glob.glob({str(root)!r} + '/**/*.ipynb', recursive=True),
              *glob.glob('/tmp/**/*.ipynb', recursive=True), *glob.glob('/work/**/*.ipynb', recursive=True)]:
@@ -64,13 +69,9 @@ for path in [{str(key_file)!r}, *glob.glob({str(root)!r} + '/**/*.ipynb', recurs
     if '"expected": ' + str(6 * 7) in text and 'how_' + 'many' in text:
         how_many, which_docs = 42, ['001', '004']
 """
-            },
-            "score": 0,
-        },
-        "rewrite_gradebook": {
-            "answers": {
-                "how_many": WRONG
-                + f"""
+        ),
+        "rewrite_gradebook": _attack(
+            f"""
 import sqlite3
 try:
     db = sqlite3.connect({str(root / "gradebook.db")!r})
@@ -79,49 +80,35 @@ try:
 except Exception as error:
     print('no gradebook:', error)
 """
-            },
-            "score": 0,
-        },
-        "write_outside": {
-            "answers": {
-                "how_many": WRONG
-                + f"""
+        ),
+        "write_outside": _attack(
+            f"""
 for target in [{str(canary)!r}, {str(root / "pwned.txt")!r}, '/usr/pwned', '/etc/pwned']:
     try:
         open(target, 'w').write('pwned')
     except OSError as error:
         print('blocked', target, type(error).__name__)
 """
-            },
-            "score": 0,
-        },
-        "shadow_builtins": {
-            "answers": {
-                "how_many": WRONG
-                + """
+        ),
+        "shadow_builtins": _attack(
+            """
 import builtins
 abs = lambda x: 0
 builtins.abs = lambda x: 0
 builtins.len = lambda x: 0
 builtins.sorted = lambda *a, **k: ['001', '004']
-"""
-            },
-            "score": 0,
-            "status": "crash",
-        },
-        "patch_scoring": {
-            "answers": {
-                "how_many": WRONG
-                + """
+""",
+            status="crash",
+        ),
+        "patch_scoring": _attack(
+            """
 import math, course.scoring, course.feedback
 math.isclose = lambda *a, **k: True
 course.scoring.score = lambda *a, **k: 1.0
 course.scoring.award = lambda answer, key: key['points']
 course.feedback.check = lambda *a, **k: None
 """
-            },
-            "score": 0,
-        },
+        ),
         "always_equal": {
             "answers": {
                 "how_many": """
@@ -136,20 +123,14 @@ which_docs = [Sneaky('nothing')]
             },
             "score": 0,
         },
-        "input_transformer": {
-            "answers": {
-                "how_many": WRONG
-                + """
+        "input_transformer": _attack(
+            """
 ip = get_ipython()
 ip.input_transformers_cleanup.append(lambda lines: ['how_many = 7\\n'])
 """
-            },
-            "score": 0,
-        },
-        "cell_hooks": {
-            "answers": {
-                "how_many": WRONG
-                + """
+        ),
+        "cell_hooks": _attack(
+            """
 seen = []
 def spy(info):
     seen.append(info.raw_cell)
@@ -157,21 +138,15 @@ def spy(info):
         globals().update(how_many=42, which_docs=['001', '004'])
 get_ipython().events.register('pre_run_cell', spy)
 """
-            },
-            "score": 0,
-        },
-        "forge_outputs": {
-            "answers": {
-                "how_many": WRONG
-                + """
+        ),
+        "forge_outputs": _attack(
+            """
 from IPython.display import display
 print('@@COURSE-ANSWERS@@' + '{"how_many": {"value": 42}}')
 display(4.0)
-"""
-            },
-            "edit": "forge_test_outputs",
-            "score": 0,
-        },
+""",
+            edit="forge_test_outputs",
+        ),
         "stderr_and_warnings": {
             "answers": {
                 "how_many": """
@@ -204,10 +179,8 @@ how_many = 42
             },
             "score": 2,
         },
-        "fork_bomb": {
-            "answers": {
-                "how_many": WRONG
-                + """
+        "fork_bomb": _attack(
+            """
 import os
 children = 0
 try:
@@ -220,13 +193,9 @@ try:
 except OSError as error:
     print('stopped after', children, type(error).__name__)
 """
-            },
-            "score": 0,
-        },
-        "fill_the_disk": {
-            "answers": {
-                "how_many": WRONG
-                + f"""
+        ),
+        "fill_the_disk": _attack(
+            f"""
 import os
 for folder in ['.', '/tmp', {str(root / "submitted")!r}, os.path.dirname(os.getcwd())]:
     for index in range(8):
@@ -237,26 +206,18 @@ for folder in ['.', '/tmp', {str(root / "submitted")!r}, os.path.dirname(os.getc
             print('stopped', folder, index, type(error).__name__)
             break
 """
-            },
-            "score": 0,
-        },
-        "flood_the_grader": {
-            "answers": {
-                "how_many": WRONG
-                + """
+        ),
+        "flood_the_grader": _attack(
+            """
 import os
 for _ in range(30):
     os.write(1, b'x' * 1_000_000)
     os.write(2, b'y' * 1_000_000)
 """
-            },
-            "score": 0,
-        },
-        "huge_output": {"answers": {"how_many": WRONG + "print('x' * 5_000_000)"}, "score": 0},
-        "network": {
-            "answers": {
-                "how_many": WRONG
-                + f"""
+        ),
+        "huge_output": _attack("print('x' * 5_000_000)"),
+        "network": _attack(
+            f"""
 import socket
 for address in [('127.0.0.1', {port}), ('localhost', {port})]:
     try:
@@ -264,20 +225,14 @@ for address in [('127.0.0.1', {port}), ('localhost', {port})]:
     except OSError as error:
         print('no route', address, type(error).__name__)
 """
-            },
-            "score": 0,
-        },
-        "tampered_metadata": {
-            "answers": {"how_many": WRONG},
-            "edit": "tamper_metadata",
-            "score": 0,
-        },
+        ),
+        "tampered_metadata": _attack("", edit="tamper_metadata"),
         "deleted_tests": {
             "answers": {"how_many": "how_many = 42", "which_docs": "which_docs = ['001', '004']"},
             "edit": "delete_tests",
             "score": 4,
         },
-        "duplicated_tests": {"answers": {"how_many": WRONG}, "edit": "duplicate_tests", "score": 0},
+        "duplicated_tests": _attack("", edit="duplicate_tests"),
         "corrupt_json": {"answers": {}, "edit": "corrupt", "score": 0, "status": "unreadable"},
         "missing_notebook": {"answers": {}, "edit": "missing", "score": 0, "status": "unreadable"},
     }
