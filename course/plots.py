@@ -247,7 +247,7 @@ def output(base: str = "1913", show_fiction: bool = True, show_reference: bool =
     """Industrial output as an index (base year = 100): documents against reference series.
 
     On the 1928 base the reference band is the Western recalculation (R19: 10-12% a year,
-    1928-37) and the official multiple for 1941 (R18); on the 1913 base the reference has no
+    1928-37) and the official multiple for June 1941 (R18); on the 1913 base the reference has no
     level to show, and the alt text says how many figures could not be put on the base.
 
     >>> fig = output("1928")
@@ -328,13 +328,13 @@ def output_series(ax, base: str) -> pd.DataFrame:
         )
         colour, marker, _ = STYLE["reference"]
         point = ax.plot(
-            [1941],
+            [1941.5],
             [100 * ref.loc["R18", "low"]],
             color=colour,
             marker=marker,
             linestyle="none",
             markersize=9,
-            label="R18 official multiple for 1941",
+            label="R18 official multiple, 1928 to June 1941",
         )
         for artist in (band, *point):
             artist.set_gid("1928:reference")

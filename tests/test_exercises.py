@@ -384,7 +384,7 @@ def test_number_keys_follow_from_the_data():
     agricultural = bounds(industry, doc="001", quote_has="agricultural prices had dropped")
     assert agricultural[0] is None, "agricultural prices are an upper bound"
     assert close(expected("scissors_ratio"), industrial / agricultural[1], 0.001)
-    multiple = figure("reference", measure="gross_output_multiple_1928_base", period="1941")
+    multiple = figure("reference", measure="gross_output_multiple_1928_base", period="1928/1941-06")
     assert close(expected("official_annual_rate"), (multiple ** (1 / 13) - 1) * 100, 0.01)
     low, high = bounds("reference", measure="annual_growth", period="1928/1937")
     western = expected("western_multiple_1937")
@@ -407,7 +407,7 @@ def test_number_keys_follow_from_the_data():
     assert expected("growth_feb_oct_1917") == oct_1917 - feb_1917
     assert close(expected("lenin_levy_share"), levy / jan_1924 * 100, 0.01)
     doc_1939 = figure(members, doc="001", quote_has="1,558,852 CP members")
-    ref_1939 = figure("reference", measure="members", period="1939-03")
+    ref_1939 = figure("reference", id="R08")
     assert expected("membership_1939") == {
         "doc_001": doc_1939,
         "reference": ref_1939,
@@ -429,8 +429,8 @@ def test_number_keys_follow_from_the_data():
         "low": float(famine["low"].sum()),
         "high": float(famine["high"].sum()),
     }
-    sentences = [rows("reference", measure="executions", period=p) for p in ("1937", "1938")]
-    memorial = rows("reference", measure="executions", period="1936-10/1938-11")
+    sentences = [rows("reference", measure="death_sentences", period=p) for p in ("1937", "1938")]
+    memorial = rows("reference", measure="executions_gugb_cases", period="1936-10/1938-11")
     assert float(memorial["low"].item()) > sum(float(s["low"].item()) for s in sentences)
     kravchenko = rows("mortality", doc="003", quote_has="nine or ten million")
     assert "Kravchenko" in kravchenko["attributed_to"].item()
