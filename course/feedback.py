@@ -1,46 +1,33 @@
-"""Immediate feedback for students: the visible half of every exercise's test cell.
+"""Immediate feedback for students: visible checks, lesson self-checks and explanations.
 
-:func:`check` knows the *form* an answer must take and the *misconceptions* an author foresaw;
-it never knows the right answer, so it can run in the student's copy without giving it away.
-It fails (``AssertionError``) with a message that says what to reconsider, or prints that the
-answer is well formed and will be scored at grading.
+:func:`check` is the visible half of every graded test cell. It knows the answer's *form*
+(:func:`course.scoring.conforms`) and a few *broad* warnings (a fraction where a percentage is
+asked, every option selected); it never knows the key, so nothing it says narrows the answer.
 
->>> check("growth", 7.2, kind="number")
+:func:`self_check` scores a lesson's practice question from keys kept in the package, not in the
+notebook, and explains only once the learner has answered. :func:`explain` does the same for a
+graded question, for self-study learners who have the instructor's ``solutions/`` folder.
+
+>>> form = check("growth", 7.2, kind="number")
 growth is well formed: a number. It will be scored when your work is graded.
+>>> form
+{'kind': 'number'}
 """
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from course.scoring import AnswerTypeError, normalise, plain
+from course.scoring import KIND_NAMES, award, conforms, diagnose, matches, plain, score
 
-__all__ = ["check", "self_check"]
+__all__ = ["check", "self_check", "explain", "BROAD"]
 
-_KINDS = {
-    "text": (str,),
-    "number": (int, float),
-    "list": (list, tuple),
-    "dict": (dict,),
-    "bool": (bool,),
-}
-_NAMES = {
-    "text": "a string in quotes",
-    "number": "a number",
-    "list": "a list in [brackets]",
-    "dict": "a dict in {braces}",
-    "bool": "True or False",
-}
-
-
-def _matches(answer: Any, wrong: Any) -> bool:
-    if isinstance(wrong, int | float) and not isinstance(wrong, bool):
-        if isinstance(answer, bool) or not isinstance(answer, int | float):
-            return False
-        return abs(answer - wrong) <= max(abs(wrong) * 0.01, 1e-9)
-    if isinstance(wrong, list) and isinstance(answer, list):
-        return sorted(map(normalise, answer)) == sorted(map(normalise, wrong))
-    return isinstance(answer, str) and normalise(answer) == normalise(wrong)
+# The only properties a visible warning may test: broad facts about the value, never a value
+# from which the key follows.
+BROAD = ("below", "above", "all_options", "one_label")
 
 
 def check(
@@ -51,84 +38,126 @@ def check(
     keys: list[str] | None = None,
     options: list[Any] | None = None,
     size: int | None = None,
-    hints: list[tuple[Any, str]] | None = None,
-) -> None:
-    """Check an answer's form and known misconceptions; never its correctness.
+    values: str | dict | None = None,
+    items: str | None = None,
+    hints: list[tuple[dict, str]] | None = None,
+) -> dict:
+    """Check an answer's form and warn about broad mistakes; never its correctness.
 
     Args:
         name: the variable's name, for messages.
         answer: its value.
-        kind: ``"text"``, ``"number"``, ``"list"``, ``"dict"`` or ``"bool"``.
-        keys: for dicts, the keys it must have (no more, no fewer).
-        options: the values allowed (for a text answer, each list item or each dict value).
-        size: for lists, how many items it must have.
-        hints: ``(wrong_value, message)`` pairs for foreseeable mistakes.
+        kind, keys, options, size, values, items: the answer's form, as in
+            :func:`course.scoring.conforms`.
+        hints: ``(condition, message)`` pairs; each condition uses only the broad properties
+            in :data:`BROAD` (e.g. ``{"below": 1}``: "that looks like a fraction").
+
+    Returns:
+        The form, for the hidden ``award(answer, form, key)`` that follows.
 
     Raises:
-        AssertionError: with a message saying what to reconsider.
+        AssertionError: the answer breaks its form, with a message saying what to change.
 
-    >>> check("year", 23600, kind="number", hints=[(23600, "That is February's figure.")])
-    Traceback (most recent call last):
-    ...
-    AssertionError: year: That is February's figure.
+    >>> check("share", 0.54, kind="number", hints=[({"below": 1}, "Give per cent, not a fraction.")])
+    share: reconsider: Give per cent, not a fraction.
+    share is well formed: a number. It will be scored when your work is graded.
+    {'kind': 'number'}
     """
-    if answer is None or answer is Ellipsis:
-        raise AssertionError(f"{name}: not answered yet. Replace None with your answer.")
-    try:
-        value = plain(answer, name)
-    except AnswerTypeError as error:
-        raise AssertionError(f"{error}. Write the value itself, not an object.") from None
-    if not isinstance(answer, _KINDS[kind]) or (kind == "number" and isinstance(answer, bool)):
-        raise AssertionError(
-            f"{name} should be {_NAMES[kind]}, but it is a {type(answer).__name__}."
-        )
-    if keys is not None:
-        missing = [k for k in keys if normalise(k) not in {normalise(g) for g in value}]
-        extra = [g for g in value if normalise(g) not in {normalise(k) for k in keys}]
-        if missing or extra:
-            raise AssertionError(
-                f"{name} needs exactly the keys {keys}; missing {missing}, unexpected {extra}."
-            )
-    if size is not None and len(value) != size:
-        raise AssertionError(f"{name} should have {size} items; it has {len(value)}.")
-    if options is not None:
-        items = (
-            value.values()
-            if isinstance(value, dict)
-            else (value if isinstance(value, list) else [value])
-        )
-        allowed = {normalise(o) for o in options}
-        unknown = [item for item in items if normalise(item) not in allowed]
-        if unknown:
-            raise AssertionError(f"{name}: {unknown} not among the allowed values {options}.")
-    for wrong, message in hints or []:
-        if _matches(value, wrong):
-            raise AssertionError(f"{name}: {message}")
-    print(f"{name} is well formed: {_NAMES[kind]}. It will be scored when your work is graded.")
+    form = {"kind": kind, "keys": keys, "options": options, "size": size}
+    form |= {"values": values, "items": items}
+    form = {k: v for k, v in form.items() if v is not None}
+    problem = conforms(answer, form)
+    if problem:
+        raise AssertionError(f"{name}: {problem}.")
+    for condition, message in hints or []:
+        if set(condition) - set(BROAD):
+            raise ValueError(f"visible hints may test only {BROAD}, not {condition}")
+        if "all_options" in condition:
+            condition = {**condition, "all_options": len(options or [])}
+        if matches(answer, condition):
+            print(f"{name}: reconsider: {message}")
+    print(f"{name} is well formed: {KIND_NAMES[kind]}. It will be scored when your work is graded.")
+    return form
 
 
-def self_check(answer: Any, key: dict, explanation: str) -> None:
-    """A lesson's self-check: score ``answer`` at once and explain, whether right or wrong.
+def _verdict(share: float) -> str:
+    return "Correct." if share == 1 else (f"Partly right ({share:.0%})." if share else "Not quite.")
 
-    Lessons are not graded, so this may show the reasoning (the graded exercises never do).
 
-    Args:
-        answer: the learner's value.
-        key: a scoring key, as in :func:`course.scoring.score`.
-        explanation: why the right answer is right; shown after any attempt.
+def _reveal(answer: Any, key: dict, form: dict) -> str:
+    problem = conforms(answer, form)
+    if problem:
+        return f"Check the form of your answer first: it {problem}."
+    share = score(answer, key, form)
+    lines = [_verdict(share)]
+    if share < 1 and (message := diagnose(answer, key)):
+        lines.append(message)
+    lines.append(key["explain"])
+    return " ".join(lines)
 
-    >>> self_check(2, {"method": "number", "expected": 2}, "Two sources agree.")
-    Correct. Two sources agree.
+
+@cache
+def _self_checks() -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for path in sorted((Path(__file__).parent / "lessons").glob("*.checks.json")):
+        for check_id, entry in json.loads(path.read_text("utf-8")).items():
+            if check_id in found:
+                raise ValueError(f"self-check id {check_id!r} appears twice ({path.name})")
+            found[check_id] = entry
+    return found
+
+
+def self_check(check_id: str, answer: Any) -> None:
+    """A lesson's self-check: score ``answer`` and explain, only once it has been answered.
+
+    The key and explanation live in ``course/lessons/NN-slug.checks.json``, off the screen:
+    ``{"form": {...}, "key": {"method": ..., "expected": ..., "explain": ...,
+    "misconceptions": [...]}}``.
+
+    >>> self_check("start_who_wrote_001", None)
+    Not answered yet: replace None with your answer and run the cell again.
     """
-    from course.scoring import score
-
     if answer is None or answer is Ellipsis:
         print("Not answered yet: replace None with your answer and run the cell again.")
         return
-    share = score(answer, key)
-    verdict = (
-        "Correct."
-        if share == 1
-        else (f"Partly right ({share:.0%})." if share > 0 else "Not quite.")
-    )
-    print(f"{verdict} {explanation}")
+    entry = _self_checks().get(check_id)
+    if entry is None:
+        raise KeyError(f"no self-check called {check_id!r}; run the cell as it was given")
+    print(_reveal(answer, {"points": 1, **entry["key"]}, entry["form"]))
+
+
+def explain(grade_id: str, answer: Any, solutions: Path | str | None = None) -> None:
+    """Self-study: score a graded answer and show the source notebook's explanation.
+
+    Needs the instructor's ``solutions/`` folder (in a clone of the course repository it is
+    beside ``exercises/``). Shows nothing until the question has been answered in its form.
+
+    Args:
+        grade_id: the answer cell's id, which is the answer variable's name.
+        answer: your value.
+        solutions: the folder of source notebooks; by default the repository's ``solutions/``.
+    """
+    from course.grading import GradingError, read_questions
+
+    import nbformat
+
+    folder = Path(solutions) if solutions else Path(__file__).resolve().parent.parent / "solutions"
+    if not folder.is_dir():
+        print(f"No solutions folder at {folder}: explanations come with your graded feedback.")
+        return
+    if answer is None or answer is Ellipsis:
+        print("Not answered yet: answer first, then ask for the explanation.")
+        return
+    for path in sorted(folder.glob("*/*.ipynb")):
+        try:
+            questions, _ = read_questions(nbformat.read(path, as_version=4))
+        except GradingError:
+            continue
+        for question in questions:
+            if question.answer == grade_id:
+                value = plain(answer) if conforms(answer, question.form) is None else answer
+                points = award(value, question.form, question.key)
+                print(f"{points:g} of {question.points:g} points. "
+                      + _reveal(value, question.key, question.form))
+                return
+    print(f"No graded question {grade_id!r} in {folder}.")

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from course import sandbox
-from course.scoring import score
+from course.scoring import award, diagnose, validate
 
 __all__ = [
     "Question",
@@ -56,12 +56,14 @@ class GradingError(RuntimeError):
 
 @dataclass(frozen=True)
 class Question:
-    """One autograded question: the test cell's id, the answer variable, its key."""
+    """One autograded question: the test cell's id, the answer variable, its form and key."""
 
     grade_id: str
     answer: str
+    form: dict
     key: dict
     points: float
+    skill: str = ""
 
 
 def strip_hidden(source: str) -> str:
@@ -73,31 +75,59 @@ def strip_hidden(source: str) -> str:
     return HIDDEN.sub("", source)
 
 
-def _key_from(cell_source: str, grade_id: str, points: float) -> Question:
+def _calls(source: str, name: str, where: str) -> list[ast.Call]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        raise GradingError(f"{where} is not valid Python ({error})") from None
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", None)) == name
+    ]
+
+
+def _form_from(visible: str, where: str) -> tuple[str, dict]:
+    """The answer's name and form, from the visible ``check("NAME", NAME, kind=..., ...)``."""
+    calls = _calls(visible, "check", where)
+    if len(calls) != 1 or len(calls[0].args) != 2:
+        raise GradingError(f'{where}: the visible part must call check("NAME", NAME, ...) once')
+    try:
+        name = ast.literal_eval(calls[0].args[0])
+        form = {k.arg: ast.literal_eval(k.value) for k in calls[0].keywords if k.arg != "hints"}
+    except ValueError:
+        raise GradingError(f"{where}: check's name and form must be literals") from None
+    if None in form:
+        raise GradingError(f"{where}: check's form must be keyword arguments")
+    return name, form
+
+
+def _key_from(cell_source: str, grade_id: str, points: float, skill: str = "") -> Question:
     match = HIDDEN.search(cell_source)
     where = f"test cell {grade_id!r}"
     if not match:
         raise GradingError(f"{where} has no hidden test block")
+    name, form = _form_from(strip_hidden(cell_source), where)
+    calls = _calls(match.group(1), "award", f"{where}: the hidden block")
+    if (
+        len(calls) != 1
+        or len(calls[0].args) != 3
+        or not isinstance(calls[0].args[0], ast.Name)
+        or calls[0].args[0].id != name
+    ):
+        raise GradingError(f"{where}: the hidden block must call award({name}, form, {{KEY}}) once")
     try:
-        tree = ast.parse(match.group(1))
-    except SyntaxError as error:
-        raise GradingError(f"{where}: the hidden block is not valid Python ({error})") from None
-    calls = [
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and getattr(node.func, "id", getattr(node.func, "attr", None)) == "award"
-    ]
-    if len(calls) != 1 or len(calls[0].args) != 2 or not isinstance(calls[0].args[0], ast.Name):
-        raise GradingError(f"{where}: the hidden block must call award(ANSWER_NAME, {{KEY}}) once")
-    try:
-        key = ast.literal_eval(calls[0].args[1])
+        key = ast.literal_eval(calls[0].args[2])
     except ValueError:
         raise GradingError(f"{where}: the key must be a literal dict") from None
     if not isinstance(key, dict) or float(key.get("points", -1)) != float(points):
         raise GradingError(f"{where}: key points {key.get('points')} != cell points {points}")
-    score(None, key)  # raises for an unknown method: the author's mistake, caught early
-    return Question(grade_id, calls[0].args[0].id, key, float(points))
+    try:
+        validate(key, form)
+    except ValueError as error:  # the author's mistake, caught before anything runs
+        raise GradingError(f"{where}: {error}") from None
+    return Question(grade_id, name, form, key, float(points), skill)
 
 
 def read_questions(source) -> tuple[list[Question], list[tuple[str, float]]]:
@@ -114,7 +144,8 @@ def read_questions(source) -> tuple[list[Question], list[tuple[str, float]]]:
         if meta.get("solution"):
             manual.append((meta["grade_id"], float(meta["points"])))
         elif cell.cell_type == "code":
-            questions.append(_key_from(cell.source, meta["grade_id"], meta["points"]))
+            skill = cell.metadata.get("course", {}).get("skill", "")
+            questions.append(_key_from(cell.source, meta["grade_id"], meta["points"], skill))
     return questions, manual
 
 
@@ -185,6 +216,7 @@ class Outcome:
     student: str
     notebook: str
     scores: dict[str, float] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
     manual_blank: dict[str, bool] = field(default_factory=dict)
     status: str = "ok"
     problems: list[str] = field(default_factory=list)
@@ -249,8 +281,9 @@ def grade_notebook(
                 if run.status == "ok" and reason not in (None, "not defined"):
                     outcome.problems.append(f"{question.answer}: {str(reason)[:80]}")
                 continue
-            outcome.scores[question.grade_id] = round(
-                score(captured["value"], question.key) * question.points, 2
+            outcome.answers[question.grade_id] = captured["value"]
+            outcome.scores[question.grade_id] = award(
+                captured["value"], question.form, question.key
             )
         outcome.executed = _executed(run, runnable)
     finally:
