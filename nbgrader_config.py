@@ -7,23 +7,7 @@ Grading folders (submitted/, autograded/, feedback/) and gradebook.db are git-ig
 
 import os
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
-from traitlets import Bool
-
-
-class ShortTracebacks(Preprocessor):
-    """Show each error as its last line only: a traceback's context lines could quote the
-    hidden test (and its answer key) that follows a failing check in the same cell."""
-
-    enabled = Bool(True)
-
-    def preprocess_cell(self, cell, resources, index):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                output["traceback"] = [f"{output['ename']}: {output['evalue']}"]
-        return cell, resources
-
+from course.pages import feedback_preprocessors
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -47,11 +31,6 @@ c.Execute.timeout = 60
 # When nbgrader runs a notebook, tracebacks give the error message only, not the surrounding
 # source: a failing visible check must not print the hidden test that follows it in the cell.
 c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal"]
-# Feedback shows test cells without their hidden tests, and errors without their context lines
-# (a submission could switch the traceback mode back with %xmode).
-c.GenerateFeedback.preprocessors = [
-    GetGrades,
-    ClearHiddenTests,
-    ShortTracebacks,
-    CSSHTMLHeaderPreprocessor,
-]
+# Feedback shows test cells without their hidden tests, no graders' rubric cells, and errors
+# without their context lines (a submission could switch the traceback mode back with %xmode).
+c.GenerateFeedback.preprocessors = feedback_preprocessors()

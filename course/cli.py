@@ -85,23 +85,38 @@ def _grade(args: argparse.Namespace) -> int:
 def _feedback(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    import nbformat
+
     from course import grading
 
     code = _nbgrader(args.root, "generate_feedback", args.assignment, "--force")
     course = grading.Course(args.root)
-    questions = [
-        q for nb in course.sources(args.assignment).values() for q in grading.read_questions(nb)[0]
-    ]
-    feedback = Path(course.dirs.format_path(course.dirs.feedback_directory, ".", "."))
-    leaked = {
-        str(page): found
-        for page in feedback.glob(f"*/{args.assignment}/*.html")
-        if (found := grading.leaks(page.read_text("utf-8"), questions))
+    schemes = {
+        k: v
+        for nb in course.sources(args.assignment).values()
+        for k, v in grading.mark_schemes(nb).items()
     }
-    if leaked:
-        for page in leaked:
-            Path(page).unlink()
-        print(f"course feedback: removed pages that showed hidden tests: {leaked}", file=sys.stderr)
+    feedback = Path(course.dirs.format_path(course.dirs.feedback_directory, ".", "."))
+    withheld = []
+    for page in sorted(feedback.glob(f"*/{args.assignment}/*.html")):
+        student = page.parent.parent.name
+        notebook = course.path("autograded", student, args.assignment) / f"{page.stem}.ipynb"
+        try:
+            autograded = nbformat.read(notebook, as_version=4)
+        except (OSError, ValueError) as error:
+            found = [f"its autograded notebook could not be read ({type(error).__name__})"]
+        else:
+            found = grading.leaks(page.read_text("utf-8"), autograded, schemes)
+        if found:
+            page.unlink()
+            withheld.append(f"  {student}: {page.name}: {'; '.join(found)}")
+    if withheld:
+        print(
+            f"course feedback: withheld {len(withheld)} page(s) that would show hidden tests or "
+            "rubrics; check these students' autograded notebooks, then run course feedback again:\n"
+            + "\n".join(withheld),
+            file=sys.stderr,
+        )
         return 4
     return code
 

@@ -25,12 +25,23 @@ REPORT = "@@COURSE-REPORT@@"  # starts the runner's report on its standard outpu
 CAPTURE = """
 def __course_capture(names):
     import json as _json
+    def _plain(value):
+        kind = type(value)
+        if value is None or kind in (bool, int, float, str):
+            return True
+        if kind in (list, tuple):
+            return all(_plain(item) for item in value)
+        if kind is dict:
+            return all(type(k) in (str, int) and _plain(v) for k, v in value.items())
+        return False
     result = {}
     for _name in names:
         if _name not in globals():
             result[_name] = {"error": "not defined"}
             continue
         try:
+            if not _plain(globals()[_name]):
+                raise TypeError("not a plain value")
             result[_name] = {"value": _json.loads(_json.dumps(globals()[_name], allow_nan=False))}
         except Exception as _error:
             result[_name] = {"error": f"not a plain value ({type(globals()[_name]).__name__})"}

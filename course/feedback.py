@@ -58,8 +58,8 @@ def check(
     Raises:
         AssertionError: the answer breaks its form, with a message saying what to change.
 
-    >>> check("share", 0.54, kind="number", hints=[({"below": 1}, "Give per cent, not a fraction.")])
-    share: reconsider: Give per cent, not a fraction.
+    >>> check("share", 0.54, kind="number", hints=[({"below": 1}, "Give per cent.")])
+    share: reconsider: Give per cent.
     share is well formed: a number. It will be scored when your work is graded.
     {'kind': 'number'}
     """
@@ -137,9 +137,9 @@ def explain(grade_id: str, answer: Any, solutions: Path | str | None = None) -> 
         answer: your value.
         solutions: the folder of source notebooks; by default the repository's ``solutions/``.
     """
-    from course.grading import GradingError, read_questions
-
     import nbformat
+
+    from course.grading import GradingError, read_questions
 
     folder = Path(solutions) if solutions else Path(__file__).resolve().parent.parent / "solutions"
     if not folder.is_dir():
@@ -157,7 +157,9 @@ def explain(grade_id: str, answer: Any, solutions: Path | str | None = None) -> 
             if question.answer == grade_id:
                 value = plain(answer) if conforms(answer, question.form) is None else answer
                 points = award(value, question.form, question.key)
-                print(f"{points:g} of {question.points:g} points. "
-                      + _reveal(value, question.key, question.form))
+                print(
+                    f"{points:g} of {question.points:g} points. "
+                    + _reveal(value, question.key, question.form)
+                )
                 return
     print(f"No graded question {grade_id!r} in {folder}.")

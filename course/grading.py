@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from course import sandbox
-from course.scoring import award, diagnose, validate
+from course.scoring import award, diagnose, matches, validate
 
 __all__ = [
     "Question",
@@ -384,30 +384,86 @@ class Course:
                 session.rollback()
                 raise
 
-    def write_autograded(self, assignment: str, outcome: Outcome, questions) -> None:
-        """Save the executed notebook (no hidden tests) for the formgrader and feedback."""
+    def write_autograded(self, assignment: str, outcome: Outcome, source) -> None:
+        """Save the executed notebook (no hidden tests) for the formgrader and feedback.
+
+        Each test cell gains its score, the misconception the answer shows (if any) and the
+        explanation from the source; each written answer is followed by its rubric for graders
+        (a cell that ``course feedback`` leaves out of the students' pages). The captured answers
+        go beside it as ``NOTEBOOK.answers.json``, for ``course report``.
+        """
         import nbformat
 
         if outcome.executed is None:
             return
-        points = {q.grade_id: q.points for q in questions}
+        questions = {q.grade_id: q for q in read_questions(source)[0]}
+        schemes = mark_schemes(source)
+        cells = []
         for cell in outcome.executed.cells:
+            cells.append(cell)
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id in outcome.scores and cell.cell_type == "code":
-                cell.outputs.append(
-                    nbformat.v4.new_output(
-                        "stream",
-                        name="stdout",
-                        text=f"Autograded: {outcome.scores[grade_id]:g} of {points[grade_id]:g} "
-                        "points.\n",
-                    )
+            if grade_id in questions and cell.cell_type == "code":
+                note = explanation(questions[grade_id], outcome, grade_id)
+                cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=note))
+            elif grade_id in schemes and cell.cell_type == "markdown":
+                rubric = nbformat.v4.new_markdown_cell(
+                    f"**For graders: the rubric for `{grade_id}`** (not shown to students)\n\n"
+                    + schemes[grade_id]
                 )
+                rubric.metadata["course"] = {"grader_only": True}
+                cells.append(rubric)
+        outcome.executed.cells = cells
         folder = self.path("autograded", outcome.student, assignment)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / outcome.notebook
         partial = target.with_suffix(".partial")
         nbformat.write(outcome.executed, partial)
         os.replace(partial, target)
+        record = {
+            q.grade_id: {
+                "answer": outcome.answers.get(q.grade_id),
+                "points": outcome.scores.get(q.grade_id, 0.0),
+                "max_points": q.points,
+                "skill": q.skill,
+                "misconception": _misconception_index(q, outcome.answers.get(q.grade_id)),
+            }
+            for q in questions.values()
+        }
+        answers = target.with_suffix(".answers.json")
+        answers.with_suffix(".partial").write_text(json.dumps(record, indent=1), "utf-8")
+        os.replace(answers.with_suffix(".partial"), answers)
+
+
+def _misconception_index(question: Question, answer: Any) -> int | None:
+    for index, (condition, _) in enumerate(question.key.get("misconceptions", [])):
+        if answer is not None and matches(answer, condition):
+            return index
+    return None
+
+
+def explanation(question: Question, outcome: Outcome, grade_id: str) -> str:
+    """The feedback under one test cell: points, the misconception shown, and the reasoning."""
+    earned = outcome.scores.get(grade_id, 0.0)
+    lines = [f"Autograded: {earned:g} of {question.points:g} points."]
+    answer = outcome.answers.get(grade_id)
+    if earned < question.points and answer is not None and (note := diagnose(answer, question.key)):
+        lines.append(f"About your answer: {note}")
+    if question.key.get("explain"):
+        lines.append(f"Why: {question.key['explain']}")
+    return "\n".join(lines) + "\n"
+
+
+MARK_SCHEME = re.compile(r"### BEGIN MARK SCHEME\n?(.*?)### END MARK SCHEME", re.S)
+
+
+def mark_schemes(source) -> dict[str, str]:
+    """Written answer grade_id -> its mark scheme (criteria, levels, exemplars) in the source."""
+    found = {}
+    for cell in source.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and meta.get("grade") and (m := MARK_SCHEME.search(cell.source)):
+            found[meta["grade_id"]] = m.group(1).strip()
+    return found
 
 
 def grade(
@@ -432,7 +488,8 @@ def grade(
         sandbox.check_sandbox()
     course = Course(root)
     sources = course.sources(assignment)
-    keys = {name: read_questions(nb)[0] for name, nb in sources.items()}
+    for source in sources.values():
+        read_questions(source)  # a malformed key stops the run before anything executes
     students = students or course.students(assignment)
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(max(1, jobs)):
@@ -457,7 +514,7 @@ def grade(
         for future in as_completed(futures):
             outcomes = future.result()
             for outcome in outcomes:
-                course.write_autograded(assignment, outcome, keys[outcome.notebook[:-6]])
+                course.write_autograded(assignment, outcome, sources[outcome.notebook[:-6]])
             course.record(assignment, outcomes)  # one transaction per student
             results[futures[future]] = outcomes
             failed = sum(o.status != "ok" for outs in results.values() for o in outs)
@@ -489,11 +546,35 @@ def summary(results: dict[str, list[Outcome]], seconds: float) -> str:
     return "\n".join(lines)
 
 
-def leaks(text: str, questions: list[Question]) -> list[str]:
-    """Hidden-test markers or answer-key literals found in ``text`` (e.g. feedback HTML)."""
-    found = [marker for marker in ("BEGIN HIDDEN TESTS", "award(") if marker in text]
-    for question in questions:
-        literal = json.dumps(question.key.get("expected"))
-        if len(literal) > 12 and literal in text:
-            found.append(f"key of {question.grade_id}")
+def leaks(page: str, autograded=None, schemes: dict[str, str] | None = None) -> list[str]:
+    """What of the hidden tests or the graders' rubrics a feedback page would show.
+
+    A page may show the student's own answers and, after grading, each question's explanation.
+    It must never show a hidden test (the ``award`` call and its key literal) outside the
+    student's own answer cells, nor a mark scheme or its exemplars.
+
+    Args:
+        page: the feedback page (HTML).
+        autograded: the notebook the page was made from, to look for hidden tests in every
+            cell but the student's answers (what the student typed is theirs to see).
+        schemes: written answer grade_id -> mark scheme, from :func:`mark_schemes`.
+    """
+    import html
+
+    text = html.unescape(page)
+    found = [m for m in ("BEGIN HIDDEN TESTS", "BEGIN MARK SCHEME", "For graders:") if m in text]
+    for grade_id, scheme in (schemes or {}).items():
+        lines = [line.strip() for line in scheme.splitlines() if len(line.strip()) > 40]
+        if any(line in text for line in lines):
+            found.append(f"the mark scheme of {grade_id}")
+    for index, cell in enumerate(autograded.cells if autograded is not None else []):
+        meta = cell.metadata
+        if meta.get("nbgrader", {}).get("solution") or meta.get("course", {}).get("grader_only"):
+            continue
+        shown = strip_hidden(cell.source) + "".join(
+            str(out.get("text", "")) + json.dumps(out.get("data", {}))
+            for out in cell.get("outputs", [])
+        )
+        if "award(" in shown or '"misconceptions"' in shown:
+            found.append(f"a hidden test in cell {index}")
     return found

@@ -163,8 +163,11 @@ def conforms(answer: Any, form: dict) -> str | None:
         texts = [normalise(item) for item in value]
         if len(set(texts)) != len(texts):
             return "lists each item more than once; give each item once"
-        unknown = [item for item, text in zip(value, texts, strict=True) if allowed is not None
-                   and text not in allowed]
+        unknown = [
+            item
+            for item, text in zip(value, texts, strict=True)
+            if allowed is not None and text not in allowed
+        ]
         if unknown:
             return f"{unknown} not among the allowed items {options}"
     if kind == "dict":
@@ -174,7 +177,9 @@ def conforms(answer: Any, form: dict) -> str | None:
             missing = [k for k in form["keys"] if normalise(k) not in given]
             extra = [k for n, k in given.items() if n not in wanted]
             if missing or extra:
-                return f"needs exactly the keys {form['keys']}; missing {missing}, unexpected {extra}"
+                return (
+                    f"needs exactly the keys {form['keys']}; missing {missing}, unexpected {extra}"
+                )
         kinds = form.get("values", "text" if options is not None else None)
         for key, item in value.items():
             want = kinds.get(key, kinds.get(normalise(key))) if isinstance(kinds, dict) else kinds
@@ -220,7 +225,9 @@ def _labels(answer: dict, expected: dict) -> float:
     given = {normalise(k): v for k, v in answer.items()}
     right = sum(_same(given.get(normalise(k)), v, 0) for k, v in expected.items())
     accuracy = right / len(expected)
-    counts = [list(map(normalise, expected.values())).count(normalise(v)) for v in expected.values()]
+    counts = [
+        list(map(normalise, expected.values())).count(normalise(v)) for v in expected.values()
+    ]
     commonest = max(counts) / len(expected)
     return max(0.0, (accuracy - commonest) / (1 - commonest))
 
@@ -353,7 +360,9 @@ def matches(answer: Any, condition: dict) -> bool:
             a, b = map(normalise, want)
             tests.append(a in order and b in order and order.index(a) < order.index(b))
         elif name == "one_label":
-            tests.append(isinstance(value, dict) and len({normalise(v) for v in value.values()}) == 1)
+            tests.append(
+                isinstance(value, dict) and len({normalise(v) for v in value.values()}) == 1
+            )
         elif name == "all_options":
             tests.append(isinstance(value, list) and len(value) >= want)
         else:

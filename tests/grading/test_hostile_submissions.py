@@ -54,7 +54,7 @@ def _attacks(root: Path, port: int, canary: Path) -> dict[str, dict]:
         },
         "honest_partial": {
             "answers": {"how_many": "how_many = 42", "which_docs": "which_docs = ['001', '002']"},
-            "score": 3,
+            "score": 2.33,  # 42 right; one of two documents right, one wrong pick
         },
         "honest_blank": {"answers": {}, "score": 0},
         "read_solutions": _attack(
