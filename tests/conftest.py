@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from course import data
+from course import data, sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 # nbgrader runs `alembic` from PATH when it creates a gradebook: put this environment's
@@ -39,6 +39,17 @@ def dataset_copy(tmp_path, monkeypatch) -> Path:
     shutil.copytree(ROOT / "datasets", copy)
     monkeypatch.setenv("COURSE_DATASETS", str(copy))
     return copy
+
+
+@pytest.fixture(scope="session")
+def sandbox_ready() -> None:
+    """Skip (or, under CI, fail) with the reason when bubblewrap cannot run here."""
+    try:
+        sandbox.check_sandbox()
+    except sandbox.SandboxUnavailable as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"no sandbox in CI: {error}")
+        pytest.skip(f"the sandbox cannot run here: {error}")
 
 
 # Notebooks under tests/ are fixtures (sample submissions, a tiny course), not tests to run.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -10,20 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from course import sandbox
-
 HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture(scope="session")
-def sandbox_ready() -> None:
-    """Skip (or, under CI, fail) with the reason when bubblewrap cannot run here."""
-    try:
-        sandbox.check_sandbox()
-    except sandbox.SandboxUnavailable as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"no sandbox in CI: {error}")
-        pytest.skip(f"the sandbox cannot run here: {error}")
 
 
 @pytest.fixture(scope="session")

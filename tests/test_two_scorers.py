@@ -1,0 +1,172 @@
+"""One scorer: every sample submission gets the same per-question points from stock
+``nbgrader autograde`` (the key runs in the student's kernel) and from ``course grade`` (the key
+is read with ``ast`` and scored outside the sandbox), and those points are exactly the ones
+written in ``tests/submissions/NN-slug/cases.json``.
+
+Each assignment's cases (at least eight: correct, blank, each foreseen misconception, partial,
+extra items, wrong types, select-all, ...) become real submissions of the released student copy.
+Then ``course feedback`` must give every student a page that explains each question and shows no
+hidden test and no grader's rubric.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course import grading, sandbox
+from course.manifest import lessons
+
+ROOT = Path(__file__).resolve().parent.parent
+SLUGS = [lesson["slug"] for lesson in lessons() if not lesson["slug"].startswith("00-")]
+LIMITS = sandbox.Limits(cell_timeout=30, notebook_timeout=180)
+
+
+def cases(slug: str) -> dict:
+    return json.loads((ROOT / "tests" / "submissions" / slug / "cases.json").read_text("utf-8"))
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def submission(slug: str, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """The released student copy with each answer cell set to ``NAME = <expression>``."""
+    nb = nbformat.read(ROOT / "exercises" / slug / f"{slug}.ipynb", as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and cell.cell_type == "code" and meta["grade_id"] in answers:
+            cell.source = f"{meta['grade_id']} = {answers[meta['grade_id']]}\n"
+    return nb
+
+
+def _course(root: Path, slug: str) -> Path:
+    root.mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    shutil.copytree(ROOT / "solutions" / slug, root / "solutions" / slug)
+    for student, case in cases(slug).items():
+        folder = root / "submitted" / student / slug
+        folder.mkdir(parents=True)
+        nbformat.write(submission(slug, case["answers"]), folder / f"{slug}.ipynb")
+    return root
+
+
+def _scores(root: Path, slug: str) -> dict[str, dict[str, float]]:
+    from nbgrader.api import Gradebook
+
+    found = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        for student in cases(slug):
+            notebook = gradebook.find_submission_notebook(slug, slug, student)
+            found[student] = {
+                g.name: g.score for g in notebook.grades if g.cell.cell_type == "code"
+            }
+    return found
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, sandbox_ready):
+    """Grade every assignment's cases both ways; stock nbgrader runs while course grade runs."""
+    base = tmp_path_factory.mktemp("two-scorers")
+    stock, ours = {}, {}
+    runs = []
+    for slug in SLUGS:
+        stock[slug] = _course(base / "stock" / slug, slug)
+        ours[slug] = _course(base / "ours" / slug, slug)
+        for root in (stock[slug], ours[slug]):
+            subprocess.run(
+                [sys.executable, "-m", "nbgrader", "generate_assignment", slug, "--force"],
+                cwd=root,
+                env=_env(),
+                check=True,
+                capture_output=True,
+            )
+        runs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "nbgrader", "autograde", slug],
+                cwd=stock[slug],
+                env=_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+        if len(runs) > 1:  # at most two stock runs alongside course grade
+            runs.pop(0).communicate(timeout=900)
+    outcomes = {
+        slug: grading.grade(slug, ours[slug], jobs=2, limits=LIMITS, progress=False)
+        for slug in SLUGS
+    }
+    for run in runs:
+        run.communicate(timeout=900)
+    return {"stock": stock, "ours": ours, "outcomes": outcomes}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_each_assignment_has_eight_varied_cases(slug):
+    found = cases(slug)
+    assert len(found) >= 8 and {"correct", "blank"} <= set(found), sorted(found)
+    source = nbformat.read(ROOT / "solutions" / slug / f"{slug}.ipynb", as_version=4)
+    ids = {q.grade_id for q in grading.read_questions(source)[0]}
+    for name, case in found.items():
+        assert set(case["scores"]) == ids, name
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_stock_nbgrader_gives_exactly_the_expected_points(graded, slug):
+    expected = {student: case["scores"] for student, case in cases(slug).items()}
+    assert _scores(graded["stock"][slug], slug) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_course_grade_gives_exactly_the_expected_points(graded, slug):
+    expected = {student: case["scores"] for student, case in cases(slug).items()}
+    assert _scores(graded["ours"][slug], slug) == pytest.approx(expected, abs=1e-9)
+    for student, outcomes in graded["outcomes"][slug].items():
+        assert [o.status for o in outcomes] == ["ok"], (student, outcomes[0].problems)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_answers_are_kept_beside_the_autograded_notebook(graded, slug):
+    record = json.loads(
+        (
+            graded["ours"][slug] / "autograded" / "correct" / slug / f"{slug}.answers.json"
+        ).read_text()
+    )
+    for grade_id, entry in record.items():
+        assert entry["points"] == entry["max_points"] == cases(slug)["correct"]["scores"][grade_id]
+        assert entry["skill"]
+
+
+def test_feedback_explains_every_question_and_withholds_nothing(graded):
+    slug = SLUGS[0]
+    root = graded["ours"][slug]
+    run = subprocess.run(
+        [sys.executable, "-m", "course", "feedback", slug, "--root", str(root)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    source = nbformat.read(ROOT / "solutions" / slug / f"{slug}.ipynb", as_version=4)
+    questions = grading.read_questions(source)[0]
+    schemes = grading.mark_schemes(source)
+    for student in cases(slug):
+        page = root / "feedback" / student / slug / f"{slug}.html"
+        assert page.is_file(), f"{student}'s feedback page was withheld: {run.stderr[-2000:]}"
+        text = page.read_text("utf-8")
+        assert text.count("Why: ") == len(questions), student
+        autograded = nbformat.read(root / "autograded" / student / slug / f"{slug}.ipynb", 4)
+        assert grading.leaks(text, autograded, schemes) == [], student
+        graders = [c for c in autograded.cells if c.metadata.get("course", {}).get("grader_only")]
+        assert len(graders) == len(schemes), "graders see each written answer's rubric"
