@@ -95,5 +95,5 @@ def test_sigkill_mid_batch_then_rerun_equals_an_uninterrupted_run(
     scores = {}
     for student, _cell, score, _ in _grades(clean):
         scores[student] = scores.get(student, 0) + (score or 0)
-    # ben names one of two documents (F1 2/3 of 2 points), eli one too many (F1 0.8)
-    assert scores == pytest.approx({"ana": 4, "ben": 3.33, "cai": 2, "dee": 0, "eli": 3.6})
+    # ben names one of two documents (half of 2 points); eli both and one wrong of three (2 - 2/3)
+    assert scores == pytest.approx({"ana": 4, "ben": 3, "cai": 2, "dee": 0, "eli": 3.33})

@@ -361,11 +361,10 @@ def test_regrading_one_student_changes_no_one_else(graded):
 
 
 def test_autograded_notebooks_hold_no_hidden_test(graded):
-    questions, _ = grading.read_questions(
-        nbformat.read(graded["root"] / "solutions" / "t1" / "t1.ipynb", as_version=4)
-    )
     for path in (graded["root"] / "autograded").rglob("*.ipynb"):
-        assert grading.leaks(path.read_text("utf-8"), questions) == [], path
+        autograded = nbformat.read(path, as_version=4)
+        assert grading.leaks("", autograded) == [], path
+        assert "BEGIN HIDDEN TESTS" not in path.read_text("utf-8"), path
 
 
 def test_huge_output_is_capped(graded):
@@ -381,16 +380,21 @@ def test_feedback_and_export_work_on_course_grade_results(graded):
         text=True,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    questions, _ = grading.read_questions(
+    schemes = grading.mark_schemes(
         nbformat.read(root / "solutions" / "t1" / "t1.ipynb", as_version=4)
     )
     pages = list((root / "feedback").glob("*/t1/t1.html"))
     assert len(pages) >= len(graded["attacks"]) - 2  # not the unreadable ones
     for page in pages:
-        assert grading.leaks(page.read_text("utf-8"), questions) == [], page
-    assert "Autograded: 2 of 2 points" in (
-        root / "feedback" / "honest_correct" / "t1" / "t1.html"
-    ).read_text("utf-8")
+        autograded = nbformat.read(
+            root / "autograded" / page.parent.parent.name / "t1" / "t1.ipynb", 4
+        )
+        assert grading.leaks(page.read_text("utf-8"), autograded, schemes) == [], page
+    honest = (root / "feedback" / "honest_correct" / "t1" / "t1.html").read_text("utf-8")
+    assert "Autograded: 2 of 2 points" in honest and "Why: Forty-two." in honest
+    partial = (root / "feedback" / "honest_partial" / "t1" / "t1.html").read_text("utf-8")
+    assert "About your answer: 002 is a game forum post." in partial
+    assert "Strong exemplar" not in partial and "For graders" not in partial
     run = subprocess.run(
         [sys.executable, "-m", "course", "export", "--root", str(root), "--to", "grades.csv"],
         capture_output=True,

@@ -26,33 +26,56 @@ def test_keys_are_read_as_literals(source):
         ("test_which_docs", "which_docs", 2.0),
     ]
     assert questions[1].key["expected"] == ["001", "004"]
+    assert questions[1].form == {"kind": "list", "options": ["000", "001", "002", "003", "004"]}
+    assert [q.skill for q in questions] == ["arithmetic", "sourcing"]
     assert manual == [("why_written", 1.0)]
+
+
+@pytest.mark.parametrize(
+    ("visible", "message"),
+    [
+        ("check(how_many)", "must call check"),
+        ('form = check("how_many", how_many, kind=KIND)', "must be literals"),
+        ('form = check("how_many", how_many, kind="colour")', "malformed form"),
+    ],
+)
+def test_malformed_forms_are_the_authors_error(source, visible, message):
+    hidden = "award(how_many, form, {'method': 'number', 'expected': 42, 'points': 2})"
+    source.cells[4].source = f"{visible}\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS\n"
+    with pytest.raises(grading.GradingError, match=message):
+        grading.read_questions(source)
 
 
 @pytest.mark.parametrize(
     ("hidden", "message"),
     [
-        ("award(how_many, KEY)", "the key must be a literal dict"),
+        ("award(how_many, form, KEY)", "the key must be a literal dict"),
         (
-            "award(how_many, {'method': 'number', 'expected': __import__('os').getpid(), "
+            "award(how_many, form, {'method': 'number', 'expected': __import__('os').getpid(), "
             "'points': 2})",
             "the key must be a literal dict",
         ),
         (
-            "award(how_many, {'method': 'number', 'expected': 1, 'points': 5})",
+            "award(how_many, form, {'method': 'number', 'expected': 1, 'points': 5})",
             "key points 5 != cell points 2",
         ),
         (
-            "award(how_many, {'method': 'guess', 'expected': 1, 'points': 2})",
+            "award(how_many, form, {'method': 'guess', 'expected': 1, 'points': 2})",
             "unknown scoring method 'guess'",
         ),
-        ("print('no award')", "must call award(ANSWER_NAME, {KEY}) once"),
+        (
+            "award(how_many, form, {'method': 'number', 'expected': '1', 'points': 2})",
+            "breaks its own form",
+        ),
+        ("award(which_docs, form, {'method': 'number', 'expected': 1, 'points': 2})", "once"),
+        ("print('no award')", "must call award(how_many, form, {KEY}) once"),
         ("award(how_many,", "not valid Python"),
     ],
 )
 def test_malformed_keys_are_the_authors_error(source, hidden, message):
     cell = source.cells[4]
-    cell.source = f"check(1)\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS\n"
+    visible = 'form = check("how_many", how_many, kind="number")'
+    cell.source = f"{visible}\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS\n"
     with pytest.raises(
         (grading.GradingError, ValueError),
         match=message.replace("(", r"\(")
