@@ -309,3 +309,15 @@ def test_self_check_keys_stay_off_the_screen(capsys):
     assert "Not answered" in capsys.readouterr().out
     with pytest.raises(KeyError, match="no self-check"):
         self_check("no_such_check", 1)
+
+
+def test_explain_shows_the_reasoning_only_once_answered(capsys, tmp_path):
+    from course.feedback import explain
+
+    explain("output_claims", None)
+    assert "Not answered yet" in capsys.readouterr().out
+    explain("output_claims", ["A", "B", "C", "D", "E", "F", "G", "H", "I"])
+    out = capsys.readouterr().out
+    assert out.startswith("0 of 2 points. Not quite.") and "price" in out
+    explain("output_claims", ["A"], solutions=tmp_path / "absent")
+    assert "explanations come with your graded feedback" in capsys.readouterr().out

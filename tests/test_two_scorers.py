@@ -60,17 +60,26 @@ def _course(root: Path, slug: str) -> Path:
     return root
 
 
-def _scores(root: Path, slug: str) -> dict[str, dict[str, float]]:
+def _scores(root: Path, slug: str) -> dict[tuple[str, str], float]:
+    """(student, test cell) -> points, as the gradebook holds them."""
     from nbgrader.api import Gradebook
 
     found = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         for student in cases(slug):
             notebook = gradebook.find_submission_notebook(slug, slug, student)
-            found[student] = {
-                g.name: g.score for g in notebook.grades if g.cell.cell_type == "code"
-            }
+            for grade in notebook.grades:
+                if grade.cell.cell_type == "code":
+                    found[student, grade.name] = grade.score
     return found
+
+
+def _expected(slug: str) -> dict[tuple[str, str], float]:
+    return {
+        (student, grade_id): points
+        for student, case in cases(slug).items()
+        for grade_id, points in case["scores"].items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -123,14 +132,12 @@ def test_each_assignment_has_eight_varied_cases(slug):
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_stock_nbgrader_gives_exactly_the_expected_points(graded, slug):
-    expected = {student: case["scores"] for student, case in cases(slug).items()}
-    assert _scores(graded["stock"][slug], slug) == pytest.approx(expected, abs=1e-9)
+    assert _scores(graded["stock"][slug], slug) == pytest.approx(_expected(slug), abs=1e-9)
 
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_course_grade_gives_exactly_the_expected_points(graded, slug):
-    expected = {student: case["scores"] for student, case in cases(slug).items()}
-    assert _scores(graded["ours"][slug], slug) == pytest.approx(expected, abs=1e-9)
+    assert _scores(graded["ours"][slug], slug) == pytest.approx(_expected(slug), abs=1e-9)
     for student, outcomes in graded["outcomes"][slug].items():
         assert [o.status for o in outcomes] == ["ok"], (student, outcomes[0].problems)
 
