@@ -341,6 +341,22 @@ def test_guessing_earns_nothing(question):
         assert award(guess, question.form, question.key) == 0, guess
     if question.key["method"] == "choice":
         assert len(question.form["options"]) >= 4
+    right = question.solution_value()
+    if question.key["method"] == "set":  # one extra, wrong pick costs credit
+        wrong = next(o for o in question.form["options"] if o not in right)
+        assert award([*right, wrong], question.form, question.key) < question.points
+    if isinstance(right, dict):  # an extra key breaks the form
+        assert award({**right, "extra": right[next(iter(right))]}, question.form, question.key) == 0
+
+
+@pytest.mark.parametrize("question", ALL, ids=qid)
+def test_numeric_questions_state_their_precision(question):
+    if not _numbers(question.key["expected"]):
+        return
+    words = ("decimal place", "nearest", "significant", "whole number", "exactly")
+    assert any(w in question.heading.lower() for w in words), question.heading
+    tolerance = question.key.get("tolerance", 0)
+    assert tolerance < max(map(abs, _numbers(question.key["expected"])) or [1])
 
 
 def _chance(question: Question) -> float:
