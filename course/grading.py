@@ -25,6 +25,7 @@ import queue
 import re
 import shutil
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -75,9 +76,14 @@ def strip_hidden(source: str) -> str:
     return HIDDEN.sub("", source)
 
 
+# ast.parse from several threads raised "AST constructor recursion depth mismatch" on 3.11.7.
+_PARSING = threading.Lock()
+
+
 def _calls(source: str, name: str, where: str) -> list[ast.Call]:
     try:
-        tree = ast.parse(source)
+        with _PARSING:
+            tree = ast.parse(source)
     except SyntaxError as error:
         raise GradingError(f"{where} is not valid Python ({error})") from None
     return [
@@ -246,12 +252,21 @@ def _read_submission(path: Path):
 
 
 def grade_notebook(
-    source, submitted_path: Path, student: str, slot: int, limits: sandbox.Limits, unsafe: bool
+    source,
+    keys: tuple[list[Question], list[tuple[str, float]]],
+    submitted_path: Path,
+    student: str,
+    slot: int,
+    limits: sandbox.Limits,
+    unsafe: bool,
 ) -> Outcome:
-    """Execute one submitted notebook in the sandbox and score it."""
+    """Execute one submitted notebook in the sandbox and score it.
+
+    ``keys`` is :func:`read_questions` of ``source``, read once before any thread starts.
+    """
     import nbformat
 
-    questions, manual = read_questions(source)
+    questions, manual = keys
     outcome = Outcome(student, submitted_path.name, scores={q.grade_id: 0.0 for q in questions})
     try:
         submitted = _read_submission(submitted_path)
@@ -384,7 +399,9 @@ class Course:
                 session.rollback()
                 raise
 
-    def write_autograded(self, assignment: str, outcome: Outcome, source) -> None:
+    def write_autograded(
+        self, assignment: str, outcome: Outcome, source, questions: list[Question]
+    ) -> None:
         """Save the executed notebook (no hidden tests) for the formgrader and feedback.
 
         Each test cell gains its score, the misconception the answer shows (if any) and the
@@ -396,7 +413,7 @@ class Course:
 
         if outcome.executed is None:
             return
-        questions = {q.grade_id: q for q in read_questions(source)[0]}
+        questions = {q.grade_id: q for q in questions}
         schemes = mark_schemes(source)
         cells = []
         for cell in outcome.executed.cells:
@@ -488,8 +505,8 @@ def grade(
         sandbox.check_sandbox()
     course = Course(root)
     sources = course.sources(assignment)
-    for source in sources.values():
-        read_questions(source)  # a malformed key stops the run before anything executes
+    # Keys are read once, here: a malformed key stops the run before anything executes.
+    keys = {name: read_questions(source) for name, source in sources.items()}
     students = students or course.students(assignment)
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(max(1, jobs)):
@@ -500,7 +517,9 @@ def grade(
         try:
             folder = course.path("submitted", student, assignment)
             return [
-                grade_notebook(source, folder / f"{name}.ipynb", student, slot, limits, unsafe)
+                grade_notebook(
+                    source, keys[name], folder / f"{name}.ipynb", student, slot, limits, unsafe
+                )
                 for name, source in sources.items()
             ]
         finally:
@@ -514,7 +533,8 @@ def grade(
         for future in as_completed(futures):
             outcomes = future.result()
             for outcome in outcomes:
-                course.write_autograded(assignment, outcome, sources[outcome.notebook[:-6]])
+                name = outcome.notebook.removesuffix(".ipynb")
+                course.write_autograded(assignment, outcome, sources[name], keys[name][0])
             course.record(assignment, outcomes)  # one transaction per student
             results[futures[future]] = outcomes
             failed = sum(o.status != "ok" for outs in results.values() for o in outs)
