@@ -553,3 +553,462 @@ def show(fig: Figure) -> None:
     from IPython.display import HTML, display
 
     display(HTML(html(fig)))
+
+
+# ------------------------------------------------------------------ claims set against the records
+
+
+def _intervals(ax, rows, colour, marker, style, gid, fill="full", label=None) -> list:
+    """Draw claims as horizontal intervals at ``rows["y"]``: points, ranges, and bounds as carets.
+
+    One artist per kind of mark, all tagged ``gid``, so that an explorer redraws few artists.
+    Returns the artists drawn.
+    """
+    import pandas as pd
+
+    both = rows[rows["low"].notna() & rows["high"].notna()]
+    lower = rows[rows["high"].isna()]
+    upper = rows[rows["low"].isna()]
+    artists = [
+        ax.hlines(both["y"], both["low"], both["high"], color=colour, linestyle=style, linewidth=3)
+    ]
+    artists += ax.plot(
+        pd.concat([both["low"], both["high"]]),
+        pd.concat([both["y"]] * 2),
+        color=colour,
+        marker=marker,
+        fillstyle=fill,
+        markersize=7,
+        linestyle="none",
+        label=label,
+    )
+    artists += ax.plot(
+        lower["low"], lower["y"], color=colour, marker=5, markersize=9, linestyle="none"
+    )  # caret right: "at least"
+    artists += ax.plot(
+        upper["high"], upper["y"], color=colour, marker=4, markersize=9, linestyle="none"
+    )  # caret left: "at most"
+    for artist in artists:
+        artist.set_gid(gid)
+    return artists
+
+
+def _name(measure: str) -> str:
+    return measure.replace("_", " ")
+
+
+# What each question of lesson 07 sets side by side: the documents' claims (mortality and
+# party_membership ids) and the reference rows that bear on them.
+ARCHIVE_QUESTIONS = {
+    "camps: stock and flow": {
+        "claims": ["mo-004", "mo-036", "mo-037", "mo-028", "mo-032"],
+        "reference": ["R17", "R50", "R51", "R52", "R46", "R53"],
+    },
+    "1937-38: sentenced and shot by operation": {
+        "claims": ["mo-034", "mo-006", "mo-030", "mo-031"],
+        "reference": [
+            "R24", "R26", "R25", "R27", "R28", "R29", "R30",
+            "R33", "R34", "R14", "R15", "R16", "R31", "R32",
+        ],
+    },
+    "the party elite: the 17th Congress": {
+        "claims": ["pm-030", "mo-007", "mo-008"],
+        "reference": ["R71", "R72"],
+    },
+    "deaths in detention and in repression": {
+        "claims": ["mo-011"],
+        "reference": ["R48", "R49", "R54", "R35", "R36"],
+    },
+    "famine by region": {
+        "claims": ["mo-003", "mo-026", "mo-038"],
+        "reference": ["R41", "R42", "R11", "R37", "R38", "R39", "R40", "R12",
+                      "R13", "R43", "R44", "R45", "R47"],
+    },
+}  # fmt: skip
+
+
+def archive_rows(questions: list[str] | None = None) -> pd.DataFrame:
+    """The claims and reference rows of :data:`ARCHIVE_QUESTIONS`, one row per line drawn.
+
+    Args:
+        questions: keys of :data:`ARCHIVE_QUESTIONS` (default: all, in order).
+
+    Returns:
+        A DataFrame with question, source (a document id or ``"reference"``), id, label, low,
+        high, period, kind (the document's genre, or the reference row's kind) and
+        verification (``"document"`` for a document's claim), in drawing order.
+
+    >>> rows = archive_rows(["the party elite: the 17th Congress"])
+    >>> list(rows["id"])
+    ['pm-030', 'mo-007', 'mo-008', 'R71', 'R72']
+    """
+    import pandas as pd
+
+    questions = questions or list(ARCHIVE_QUESTIONS)
+    unknown = set(questions) - set(ARCHIVE_QUESTIONS)
+    if unknown:
+        raise ValueError(
+            f"unknown questions {sorted(unknown)}; choose from {list(ARCHIVE_QUESTIONS)}"
+        )
+    documents = data.load("documents").set_index("id")
+    figures = pd.concat([data.load("mortality"), data.load("party_membership")]).set_index("id")
+    reference = data.load("reference").set_index("id")
+    lines = []
+    for question in questions:
+        for row_id in ARCHIVE_QUESTIONS[question]["claims"]:
+            r = figures.loc[row_id]
+            label = f"{row_id} (doc {r['doc']}): {_name(r['measure'])}, {r['period']}"
+            genre = documents.loc[r["doc"], "genre"]
+            lines.append((question, r["doc"], row_id, label, r["low"], r["high"], r["period"],
+                          genre, "document"))  # fmt: skip
+        for row_id in ARCHIVE_QUESTIONS[question]["reference"]:
+            r = reference.loc[row_id]
+            label = f"{row_id} ({r['kind']}): {_name(r['measure'])}, {r['period']}"
+            lines.append((question, "reference", row_id, label, r["low"], r["high"], r["period"],
+                          r["kind"], r["verification"]))  # fmt: skip
+    columns = ["question", "source", "id", "label", "low", "high", "period", "kind", "verification"]
+    table = pd.DataFrame(lines, columns=columns)
+    return table.astype({"low": "Float64", "high": "Float64"})
+
+
+def _claim_rows(fig: Figure, table: pd.DataFrame, title: str, by: str) -> dict:
+    """Finish a figure of one claim per row on a log scale; return each group's first and last
+    row, which an explorer zooms to."""
+    from matplotlib.ticker import NullLocator
+
+    ax = fig.axes[0]
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel("persons (logarithmic scale)")
+    ax.set_title(title)
+    if len(table):
+        ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.grid(alpha=0.3, axis="x")
+    fig.claims = table
+    return {g: (rows.index.min(), rows.index.max()) for g, rows in table.groupby(by, sort=False)}
+
+
+def archives(questions: list[str] | str | None = None, show_documents: bool = True) -> Figure:
+    """What the archives show: the documents' claims against the reference rows, per question.
+
+    Args:
+        questions: one key of :data:`ARCHIVE_QUESTIONS` or a list of them (default: all).
+        show_documents: draw the documents' claims as well as the reference rows.
+
+    Returns:
+        A Figure with one horizontal line per claim on a logarithmic axis, grouped by question.
+        Documents keep their colours and markers; reference rows are black, with a filled cross
+        where the figure was read in the cited work or derived from such figures, and a hollow
+        one where it was read only in a page citing that work ("as cited in").
+        ``fig.claims`` holds the rows drawn and ``fig.question_rows`` each question's first and
+        last row.
+
+    >>> fig = archives("famine by region")
+    >>> "famine by region" in fig.alt_text
+    True
+    """
+
+    if isinstance(questions, str):
+        questions = [questions]
+    table = archive_rows(questions)
+    if not show_documents:
+        table = table[table["source"] == "reference"].reset_index(drop=True)
+    table["y"] = range(len(table))
+    documents = data.load("documents").set_index("id")
+    fig = _figure(8.5, max(2.5, 0.22 * len(table) + 1.2))
+    ax = fig.axes[0]
+    for (source, verification), rows in table.groupby(["source", "verification"], sort=False):
+        colour, marker, style = STYLE[source]
+        if source == "reference":
+            hollow = verification == "secondary"
+            label = "reference, " + ("as cited in a secondary page" if hollow else verification)
+            _intervals(ax, rows, colour, marker, "-", f"reference|{verification}",
+                       fill="none" if hollow else "full", label=label)  # fmt: skip
+        else:
+            _intervals(ax, rows, colour, marker, style, source, label=_label(source, documents))
+    ax.set_yticks(range(len(table)), list(table["label"]), fontsize=7)
+    title = "What the archives show: documents' claims against the reference rows"
+    fig.question_rows = _claim_rows(fig, table, title, "question")
+    fig.alt_text = archives_alt_text(table)
+    fig.credit = _credit(
+        table.loc[table["source"] != "reference", "source"],
+        table.loc[table["source"] == "reference", "id"],
+    )
+    return fig
+
+
+def archives_alt_text(table: pd.DataFrame) -> str:
+    """The alt text of an :func:`archives` figure showing the rows of ``table``."""
+    documents = table[table["source"] != "reference"]
+    secondary = (table["verification"] == "secondary").sum()
+    return (
+        f"{len(table)} figures on {', '.join(table['question'].unique()) or 'no question'}: "
+        f"{len(documents)} claims from documents "
+        f"{', '.join(sorted(documents['source'].unique())) or 'none'} "
+        f"and {len(table) - len(documents)} reference rows ({secondary} read only as cited in a "
+        "secondary page, drawn hollow), each a horizontal interval on a logarithmic scale; "
+        "arrows mark 'at least' and 'at most'."
+    )
+
+
+# Who a document credits for a figure: the first source named in its attributed_to column.
+CREDITS = ("own voice", "named authority", "unnamed")
+OWN_VOICE = {
+    "George Collins",
+    "fan-site author (fiction)",
+    "forum author",
+    "magazine writer",
+    "blog author",
+    "blog author (unmarked quotation, no note number)",
+    "editor of the online republication (bracketed note)",
+}
+CREDIT_STYLE = {
+    "own voice": ("-", "full"),
+    "named authority": ("--", "none"),
+    "unnamed": (":", "top"),
+}
+CLAIM_GROUPS = {
+    **MORTALITY_GROUPS,
+    "party membership": MEMBERSHIP_MEASURES,
+    "the Opposition and its supporters": (
+        "opposition_supporters",
+        "opposition_meeting_attendance",
+        "opposition_signatories",
+        "expelled",
+    ),
+}
+
+
+def credited(attributed_to: str) -> str:
+    """Whom a document credits for a figure: own voice, a named authority, or an unnamed source.
+
+    The author (or editor) speaking for the document is its own voice; a figure passed on from
+    someone the text does not name ("some estimates", "a factory worker") is unnamed, even when
+    a named writer reports it; anything else credits a named authority.
+
+    >>> credited("George Collins"), credited("unnamed estimates, reported by forum author")
+    ('own voice', 'unnamed')
+    >>> credited("Victor Serge, From Lenin to Stalin, page 39")
+    'named authority'
+    """
+    if attributed_to in OWN_VOICE:
+        return "own voice"
+    if attributed_to.startswith(("unnamed", "a ", "poem")):
+        return "unnamed"
+    return "named authority"
+
+
+def attribution_rows(groups: list[str] | None = None) -> pd.DataFrame:
+    """The documents' claims in :data:`CLAIM_GROUPS`, with whom each credits, in drawing order.
+
+    >>> rows = attribution_rows(["people affected by famine"])
+    >>> rows[["id", "doc", "credit"]].values.tolist()
+    [['mo-025', '003', 'named authority']]
+    """
+    import pandas as pd
+
+    groups = groups or list(CLAIM_GROUPS)
+    unknown = set(groups) - set(CLAIM_GROUPS)
+    if unknown:
+        raise ValueError(f"unknown groups {sorted(unknown)}; choose from {list(CLAIM_GROUPS)}")
+    rows = pd.concat([data.load("mortality"), data.load("party_membership")], ignore_index=True)
+    rows = rows[rows["unit"] == "persons"]
+    frames = []
+    for group in groups:
+        chosen = rows[rows["measure"].isin(CLAIM_GROUPS[group])]
+        chosen = chosen.sort_values(["doc", "year", "id"]).assign(group=group)
+        frames.append(chosen)
+    table = pd.concat(frames, ignore_index=True)
+    table["credit"] = table["attributed_to"].map(credited)
+    return table[["group", "doc", "id", "measure", "period", "low", "high", "qualifier",
+                  "attributed_to", "credit", "quote"]]  # fmt: skip
+
+
+def attribution(groups: list[str] | str | None = None) -> Figure:
+    """Each document's claims for a measure group, and whom the document credits for each.
+
+    Args:
+        groups: one key of :data:`CLAIM_GROUPS` or a list of them (default: all).
+
+    Returns:
+        A Figure with one horizontal line per claim (logarithmic axis). Colour and marker name
+        the document; line style and marker fill name the credit: solid and filled for the
+        document's own voice, dashed and hollow for a named authority, dotted and half-filled
+        for an unnamed source. Each row's label also says the credit. ``fig.claims`` holds the
+        rows drawn, ``fig.group_rows`` each group's first and last row.
+
+    >>> fig = attribution("executions")
+    >>> "unnamed" in fig.alt_text
+    True
+    """
+
+    if isinstance(groups, str):
+        groups = [groups]
+    table = attribution_rows(groups)
+    table["y"] = range(len(table))
+    documents = data.load("documents").set_index("id")
+    fig = _figure(8.5, max(2.5, 0.22 * len(table) + 1.2))
+    ax = fig.axes[0]
+    for (doc, credit), rows in table.groupby(["doc", "credit"], sort=False):
+        colour, marker, _ = STYLE[doc]
+        style, fill = CREDIT_STYLE[credit]
+        _intervals(ax, rows, colour, marker, style, f"{doc}|{credit}", fill=fill,
+                   label=f"{_label(doc, documents)}, {credit}")  # fmt: skip
+    labels = [
+        f"{r.id} ({r.doc}, {r.credit}): {_name(r.measure)}, {r.period}" for r in table.itertuples()
+    ]
+    ax.set_yticks(range(len(table)), labels, fontsize=7)
+    title = "Who says so? Each claim, and whom the document credits for it"
+    fig.group_rows = _claim_rows(fig, table, title, "group")
+    fig.alt_text = attribution_alt_text(table)
+    fig.credit = _credit(table["doc"])
+    return fig
+
+
+def attribution_alt_text(table: pd.DataFrame) -> str:
+    """The alt text of an :func:`attribution` figure showing the rows of ``table``."""
+    counts = table["credit"].value_counts()
+    credits = ", ".join(f"{counts.get(c, 0)} {c}" for c in CREDITS)
+    return (
+        f"{len(table)} claims on {', '.join(table['group'].unique()) or 'nothing'} from documents "
+        f"{', '.join(sorted(table['doc'].unique())) or 'none'}, as horizontal intervals on a "
+        f"logarithmic scale; credited to: {credits} (solid, dashed and dotted lines)."
+    )
+
+
+# The dated events each interpretation of Stalin's rise emphasises (lesson 05), with the row
+# that dates them: a timeline row (tl-) or a reference row (R).
+SCHOOL_EVENTS = {
+    "continuity (liberal and totalitarian)": [
+        ("tl-047", "ban on factions, Tenth Congress"),
+        ("tl-053", "Kronstadt uprising suppressed"),
+    ],
+    "degeneration (Trotskyist)": [
+        ("tl-081", "'Lenin levy'"),
+        ("R04", "638,070 admitted 1924-25"),
+    ],
+    "revisionist": [
+        ("R05", "1933 peak, before the purge"),
+        ("R70", "17th Congress"),
+    ],
+    "archival": [("R24", "the mass operations (Order No. 00447 and the national operations)")],
+}
+SCHOOL_STYLE = {
+    "continuity (liberal and totalitarian)": ("#0072B2", "-", "//"),
+    "degeneration (Trotskyist)": ("#882255", "--", "\\\\"),
+    "revisionist": ("0.35", "-.", ".."),
+    "archival": ("#44AA99", ":", "xx"),
+}
+
+
+def school_events(schools: list[str] | None = None) -> pd.DataFrame:
+    """The dated events of :data:`SCHOOL_EVENTS`, with the start and end year of each.
+
+    Dates come from the ``period`` of a reference row or the ``date`` of a timeline row.
+
+    >>> school_events(["degeneration (Trotskyist)"])[["id", "date"]].values.tolist()
+    [['tl-081', '1924-02/1924-05'], ['R04', '1924/1925']]
+    """
+    import pandas as pd
+
+    schools = schools or list(SCHOOL_EVENTS)
+    reference = data.load("reference").set_index("id")
+    timeline = data.load("timeline").set_index("id")
+    lines = []
+    for school in schools:
+        for row_id, what in SCHOOL_EVENTS[school]:
+            date = (
+                reference.loc[row_id, "period"]
+                if row_id.startswith("R")
+                else timeline.loc[row_id, "date"]
+            )
+            first, _, last = date.partition("/")
+            start = data.decimal_year(first)
+            end = _year_end(last or first)
+            lines.append((school, row_id, what, date, start, end))
+    return pd.DataFrame(lines, columns=["school", "id", "event", "date", "start", "end"])
+
+
+def _year_end(period: str) -> float:
+    """The decimal year at which a period (YYYY, YYYY-MM or YYYY-MM-DD) ends."""
+    parts = period.split("-")
+    if len(parts) == 1:
+        return float(parts[0]) + 1
+    if len(parts) == 2:
+        return float(parts[0]) + int(parts[1]) / 12
+    return data.decimal_year(period)
+
+
+def schools(interpretations: list[str] | None = None, log: bool = False) -> Figure:
+    """Party membership, 1917-1941, with the dated events each interpretation emphasises.
+
+    Args:
+        interpretations: keys of :data:`SCHOOL_EVENTS` to mark (default: all).
+        log: a logarithmic vertical axis.
+
+    Returns:
+        The :func:`membership` figure (documents' claims and the reference rows R01-R08 and
+        R20-R23, black crosses), with the candidates of R21 as a hollow black square and, for
+        each interpretation, its events as vertical lines (a dated event) or hatched bands (an
+        event over months), in the interpretation's colour, line style and hatch, labelled with
+        the row that dates them. Event artists are tagged ``"school:NAME"``.
+
+    >>> fig = schools(["revisionist"])
+    >>> "R05" in fig.alt_text
+    True
+    """
+    interpretations = interpretations if interpretations is not None else list(SCHOOL_EVENTS)
+    fig = membership(1917, 1941.5, log)
+    ax = fig.axes[0]
+    reference = data.load("reference").set_index("id")
+    colour, _, _ = STYLE["reference"]
+    candidates = ax.plot(
+        [data.decimal_year(reference.loc["R21", "period"])],
+        [reference.loc["R21", "low"]],
+        color=colour,
+        marker="s",
+        fillstyle="none",
+        markersize=8,
+        linestyle="none",
+        label="R21 candidates only (official)",
+    )
+    candidates[0].set_gid("reference")
+    events = school_events(interpretations)
+    at_top = ax.get_xaxis_transform()  # x in years, y in axes fractions: any scale
+    for row in events.itertuples():
+        colour, style, hatch = SCHOOL_STYLE[row.school]
+        if "/" in row.date:  # an event over months: a band
+            artist = ax.axvspan(row.start, row.end, facecolor="none", edgecolor=colour,
+                                hatch=hatch, linestyle=style, linewidth=1.2)  # fmt: skip
+        else:
+            artist = ax.axvline(row.start, color=colour, linestyle=style, linewidth=1.8)
+        text = ax.text(row.start, 0.99, f" {row.id}", rotation=90, va="top", ha="left",
+                       fontsize=7, color=colour, transform=at_top)  # fmt: skip
+        for item in (artist, text):
+            item.set_gid(f"school:{row.school}")
+    ax.set_title("Party membership and the events each interpretation emphasises")
+    fig.events = events
+    fig.alt_text = schools_alt_text(events, log)
+    claims = data.load("party_membership")
+    claims = claims[claims["measure"].isin(MEMBERSHIP_MEASURES)]
+    dated_by = list(events["id"])
+    refs = ["R01", "R02", "R03", "R05", "R06", "R07", "R08", "R20", "R21", "R22", "R23"]
+    fig.credit = _credit(claims["doc"], refs + [i for i in dated_by if i.startswith("R")])
+    timeline_ids = [i for i in dated_by if i.startswith("tl-")]
+    if timeline_ids:
+        fig.credit += f" Event dates from timeline rows {', '.join(timeline_ids)}."
+    return fig
+
+
+def schools_alt_text(events: pd.DataFrame, log: bool) -> str:
+    """The alt text of a :func:`schools` figure marking ``events``."""
+    marked = "; ".join(
+        f"{school}: " + ", ".join(f"{r.event} ({r.id}, {r.date})" for r in rows.itertuples())
+        for school, rows in events.groupby("school", sort=False)
+    )
+    return (
+        f"Party membership 1917 to 1941 on a {'logarithmic' if log else 'linear'} scale, "
+        "documents' figures as marked series and reference rows as black crosses"
+        + (f", with the events each interpretation emphasises marked: {marked}." if marked else ".")
+    )

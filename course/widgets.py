@@ -22,7 +22,15 @@ import ipywidgets as w
 
 from course import data, plots
 
-__all__ = ["MembershipExplorer", "OutputExplorer", "MortalityExplorer", "GrowthCalculator"]
+__all__ = [
+    "MembershipExplorer",
+    "OutputExplorer",
+    "MortalityExplorer",
+    "GrowthCalculator",
+    "ArchivesExplorer",
+    "ClaimsExplorer",
+    "SchoolsExplorer",
+]
 
 
 class Explorer:
@@ -331,4 +339,224 @@ class GrowthCalculator(Explorer):
             f"A growth path at {self.rate.value:g}% a year for {self.years.value} years, "
             f"reaching {multiple:.2f} times the start, beside the fiction's claims."
         )
+        return False
+
+
+def _rows_view(ax, claims, first: int, last: int) -> None:
+    """Show rows ``first`` to ``last`` of a figure of claims, with the x range they need."""
+    import numpy as np
+
+    shown = claims.iloc[first : last + 1]
+    values = shown[["low", "high"]].to_numpy(dtype=float, na_value=np.nan).ravel()
+    values = values[values > 0]
+    low, high = (values.min(), values.max()) if len(values) else (1.0, 10.0)
+    ax.set_ylim(last + 0.5, first - 0.5)
+    ax.set_xlim(low / 2.5, high * 2.5)
+
+
+def _checked(verification: str) -> str:
+    return "as cited in a secondary page" if verification == "secondary" else verification
+
+
+class _ClaimList(Explorer):
+    """An explorer of one claim per row, with the claims it shows listed under the figure."""
+
+    def __init__(self, figure, controls: list[w.Widget]) -> None:
+        self.claims = w.HTML()
+        figure.set_size_inches(7.5, 4.5)
+        super().__init__(figure, controls)
+
+    @property
+    def widget(self) -> w.Widget:
+        return w.VBox([super().widget, self.claims])
+
+
+class ArchivesExplorer(_ClaimList):
+    """What the archives show: for one question, the documents' claims against reference rows.
+
+    Choose a question (camps: stock and flow; 1937-38 by operation; the party elite; deaths in
+    detention; famine by region), which sources to show, and whether to show the reference
+    rows read only in a page that cites their source (drawn hollow).
+
+    >>> explorer = ArchivesExplorer()
+    >>> explorer.question.value = "famine by region"
+    >>> "famine by region" in explorer.figure.alt_text
+    True
+    >>> explorer.secondary.value = False
+    >>> "R13" in explorer.claims.value
+    False
+    """
+
+    def __init__(self, question: str | None = None) -> None:
+        figure = plots.archives()
+        questions = list(figure.question_rows)
+        self.question = w.Dropdown(
+            options=questions, value=question or questions[0], description="Question"
+        )
+        sources = sorted(set(figure.claims["source"]) - {"reference"}) + ["reference"]
+        self.sources = _picker(sources, "Sources")
+        self.secondary = w.Checkbox(value=True, description="rows read only 'as cited in'")
+        super().__init__(figure, [self.question, self.sources, self.secondary])
+
+    def update(self, control=None) -> bool:
+        ax = self.figure.axes[0]
+        for artist in self._data_artists():
+            source, _, verification = artist.get_gid().partition("|")
+            artist.set_visible(
+                source in self.sources.value
+                and (verification != "secondary" or self.secondary.value)
+            )
+        first, last = self.figure.question_rows[self.question.value]
+        rows = self.figure.claims.iloc[first : last + 1]
+        shown = rows[
+            rows["source"].isin(self.sources.value)
+            & ((rows["verification"] != "secondary") | self.secondary.value)
+        ]
+        self.claims.value = (
+            "<small>Rows shown: "
+            + escape(
+                "; ".join(
+                    f"{r.id} ({r.source if r.source == 'reference' else 'doc ' + r.source}, "
+                    f"{r.kind}, {_checked(r.verification)})"
+                    for r in shown.itertuples()
+                )
+                or "none"
+            )
+            + "</small>"
+        )
+        docs = [s for s in self.sources.value if s != "reference"]
+        self.legend.value = plots.legend_html(
+            docs + (["reference"] if "reference" in self.sources.value else [])
+        ) + (
+            " (filled: read in the cited work or derived; hollow: as cited in a secondary page)"
+            if "reference" in self.sources.value
+            else ""
+        )
+        self.heading.value = f"<b>What the archives show: {escape(self.question.value)}</b>"
+        self.figure.alt_text = plots.archives_alt_text(shown)
+        if control is not self.question and control is not None:
+            return True
+        _rows_view(ax, self.figure.claims, first, last)
+        return False
+
+
+class ClaimsExplorer(_ClaimList):
+    """Reading partisan sources: each document's claims for a measure group, and whom it credits.
+
+    Colour and marker name the document; line style and marker fill name the credit (solid and
+    filled: the document's own voice; dashed and hollow: a named authority; dotted and
+    half-filled: an unnamed source such as "some estimates"). Choose the group, the documents
+    and the kinds of credit to show.
+
+    >>> explorer = ClaimsExplorer()
+    >>> explorer.group.value = "executions"
+    >>> explorer.credits.value = ("unnamed",)
+    >>> "mo-014" in explorer.claims.value, "mo-041" in explorer.claims.value
+    (True, False)
+    """
+
+    def __init__(self, group: str | None = None) -> None:
+        figure = plots.attribution()
+        groups = list(figure.group_rows)
+        self.group = w.Dropdown(options=groups, value=group or groups[0], description="Counting")
+        self.sources = _picker(sorted(figure.claims["doc"].unique()), "Documents")
+        self.credits = _picker(list(plots.CREDITS), "Credited to")
+        super().__init__(figure, [self.group, self.sources, self.credits])
+
+    def update(self, control=None) -> bool:
+        ax = self.figure.axes[0]
+        for artist in self._data_artists():
+            doc, _, credit = artist.get_gid().partition("|")
+            artist.set_visible(doc in self.sources.value and credit in self.credits.value)
+        first, last = self.figure.group_rows[self.group.value]
+        rows = self.figure.claims.iloc[first : last + 1]
+        shown = rows[rows["doc"].isin(self.sources.value) & rows["credit"].isin(self.credits.value)]
+        self.claims.value = (
+            "<small>Claims shown: "
+            + escape(
+                "; ".join(
+                    f"{r.id} (doc {r.doc}, {r.credit}: {r.attributed_to})"
+                    for r in shown.itertuples()
+                )
+                or "none"
+            )
+            + "</small>"
+        )
+        self.legend.value = (
+            plots.legend_html(list(self.sources.value))
+            + " &nbsp; credit: \u2501 filled, own voice; \u254d hollow, named authority;"
+            " \u2508 half-filled, unnamed"
+        )
+        self.heading.value = f"<b>Who says so? {escape(self.group.value)}</b>"
+        self.figure.alt_text = plots.attribution_alt_text(shown.assign(group=self.group.value))
+        if control is self.group or control is None:
+            _rows_view(ax, self.figure.claims, first, last)
+            return False
+        return True
+
+
+class SchoolsExplorer(Explorer):
+    """Why Stalin? Party membership 1917-1941 and the dated events each interpretation stresses.
+
+    One toggle per interpretation (continuity, degeneration, revisionist, archival) marks its
+    events, dated by timeline or reference rows; a further toggle switches to a log scale.
+
+    >>> explorer = SchoolsExplorer()
+    >>> explorer.toggles["revisionist"].value = True
+    >>> "R05" in explorer.figure.alt_text and "tl-081" not in explorer.figure.alt_text
+    True
+    """
+
+    def __init__(self, log: bool = False) -> None:
+        figure = plots.schools(log=log)
+        self.toggles = {
+            school: w.ToggleButton(
+                value=False, description=school.split(" (")[0].capitalize(), tooltip=school
+            )
+            for school in plots.SCHOOL_EVENTS
+        }
+        self.log = w.ToggleButton(value=log, description="Log scale")
+        self.events = w.HTML()
+        super().__init__(figure, [*self.toggles.values(), self.log])
+
+    @property
+    def widget(self) -> w.Widget:
+        return w.VBox([super().widget, self.events])
+
+    def update(self, control=None) -> bool:
+        ax = self.figure.axes[0]
+        chosen = [school for school, toggle in self.toggles.items() if toggle.value]
+        for artist in self._data_artists():
+            gid = artist.get_gid()
+            if gid.startswith("school:"):
+                artist.set_visible(gid.removeprefix("school:") in chosen)
+        events = self.figure.events[self.figure.events["school"].isin(chosen)]
+        self.events.value = (
+            "<small>"
+            + (
+                "<br>".join(
+                    f"<b>{escape(r.school)}</b>: {escape(r.event)} ({r.id}, {r.date})"
+                    for r in events.itertuples()
+                )
+                or "Switch on an interpretation to mark the events it emphasises."
+            )
+            + "</small>"
+        )
+        styles = {"-": "solid", "--": "dashed", "-.": "dash-dot", ":": "dotted"}
+        self.legend.value = (
+            plots.legend_html(["001", "003", "reference"])
+            + "".join(
+                f' &nbsp; <span style="color:{plots.SCHOOL_STYLE[s][0]}">\u2503</span> '
+                f"{escape(s)} ({styles[plots.SCHOOL_STYLE[s][1]]})"
+                for s in chosen
+            )
+            + " &nbsp; \u25a1 R21 candidates only"
+        )
+        scale = "log" if self.log.value else "linear"
+        self.figure.alt_text = plots.schools_alt_text(events, self.log.value)
+        if control is not self.log:
+            return control is not None
+        if ax.get_yscale() != scale:
+            ax.set_yscale(scale)  # resets the axis' ticks: make them plain again
+            self._lean()
         return False

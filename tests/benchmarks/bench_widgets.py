@@ -37,6 +37,15 @@ def widget_latencies(interactions: int = 60) -> dict[str, float]:
             (e.sources, [("001", "reference"), ("001", "002", "003", "004", "reference")]),
         ],
         "GrowthCalculator": lambda e: [(e.rate, [6.4, 10.1, 15.0]), (e.years, [8, 12, 16])],
+        "ArchivesExplorer": lambda e: [
+            (e.question, [*e.question.options[1:3], e.question.options[0]]),
+            (e.secondary, [False, True]),
+        ],
+        "ClaimsExplorer": lambda e: [(e.group, [*e.group.options[1:3], e.group.options[0]])],
+        "SchoolsExplorer": lambda e: [
+            *[(toggle, [True, False]) for toggle in list(e.toggles.values())[:2]],
+            (e.log, [True, False]),
+        ],
     }
     results = {}
     for name, plan in plans.items():
