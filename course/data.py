@@ -4,9 +4,9 @@ Every table lives once in ``datasets/`` and is described in ``datasets/datapacka
 :func:`load` reads a table as text, checks every value against that schema (types, required
 values, patterns, enumerations, uniqueness, foreign keys to ``documents``) and the rules a schema
 cannot state (``low <= high``, the fiction flag agreeing with the document, quotations found in
-the documents when their texts are at hand), and only then converts it to typed columns. A table
-that breaks a rule raises :class:`DataError` naming the file, row, column and rule: nothing is
-dropped or coerced silently.
+the documents when their texts are at hand, errata pointing at real rows and reference ids), and
+only then converts it to typed columns. A table that breaks a rule raises :class:`DataError`
+naming the file, row, column and rule: nothing is dropped or coerced silently.
 
 >>> from course import data
 >>> "party_membership" in data.names()
@@ -226,18 +226,59 @@ def _check_course_rules(raw: pd.DataFrame, resource: dict[str, Any], file: str) 
                     "fiction flag disagrees with documents",
                     f"document {doc} has is_fiction={documents.loc[doc, 'is_fiction']}",
                 )
-    if "quote" in raw.columns and (texts := _texts()) is not None:
-        for index, doc, quote in zip(raw.index, raw["doc"], raw["quote"], strict=True):
+    quoted = [column for column in ("quote", "claim") if column in raw.columns]
+    if quoted and (texts := _texts()) is not None:
+        column = quoted[0]
+        for index, doc, quote in zip(raw.index, raw["doc"], raw[column], strict=True):
             if quote not in texts[doc]:
                 raise _fail(
                     file,
                     index,
-                    "quote",
+                    column,
                     "quotation not in the document",
                     f"{quote[:60]!r} is not an exact substring of document {doc}",
                 )
             if len(quote.split()) > 40:
-                raise _fail(file, index, "quote", "quotation too long", "more than 40 words")
+                raise _fail(file, index, column, "quotation too long", "more than 40 words")
+    if resource["name"] == "errata":
+        _check_errata(raw, file)
+
+
+def _check_errata(raw: pd.DataFrame, file: str) -> None:
+    """Each erratum points at a row of its own document and cites only real reference rows."""
+    reference = set(load("reference")["id"])
+    rows = {table: load(table).set_index("id")["doc"] for table in set(raw["table"])}
+    for index, entry in raw.iterrows():
+        if entry["row"] not in rows[entry["table"]].index:
+            raise _fail(
+                file,
+                index,
+                "row",
+                "unknown row",
+                f"{entry['row']!r} is not an id in {entry['table']}",
+            )
+        if rows[entry["table"]][entry["row"]] != entry["doc"]:
+            raise _fail(
+                file,
+                index,
+                "doc",
+                "row from another document",
+                f"{entry['row']} comes from document {rows[entry['table']][entry['row']]}",
+            )
+        settled_by = [i for i in entry["settled_by"].split(";") if i]
+        unknown = [i for i in settled_by if i not in reference]
+        if unknown:
+            raise _fail(
+                file, index, "settled_by", "unknown reference id", f"{unknown} not in reference"
+            )
+        if (entry["status"] == "settled") != bool(settled_by):
+            raise _fail(
+                file,
+                index,
+                "status",
+                "status disagrees with settled_by",
+                "'settled' needs a reference id in settled_by; 'unsettled' needs it empty",
+            )
 
 
 def _texts() -> dict[str, str] | None:
