@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 START   = course/lessons/00-start-here.ipynb
 
-.PHONY: lab test lint bench clean
+.PHONY: lab test test-slow lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,11 @@ lab: $(VENV)/.course  ## install the course and open JupyterLab on its start pag
 	$(RUN) $(BIN)/jupyter lab --ServerApp.ip=localhost --ServerApp.root_dir=$(CURDIR) \
 		$(AS_ROOT) $(START)
 
-test: $(VENV)/.course-test  ## install the test extra and run the whole suite
+test: $(VENV)/.course-test  ## install the test extra and run the suite (all but the slow round trips)
 	$(RUN) $(BIN)/python -m pytest
+
+test-slow: $(VENV)/.course-test  ## the grading round trips: both scorers, hostile notebooks, crashes
+	$(RUN) $(BIN)/python -m pytest -m slow
 
 bench: $(VENV)/.course-test  ## widget, lesson and import timings; grading throughput
 	$(RUN) $(BIN)/python tests/benchmarks/bench_widgets.py

@@ -24,6 +24,8 @@ import pytest
 from course import grading, sandbox
 from course.manifest import lessons
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 SLUGS = [lesson["slug"] for lesson in lessons() if not lesson["slug"].startswith("00-")]
 LIMITS = sandbox.Limits(cell_timeout=30, notebook_timeout=180)

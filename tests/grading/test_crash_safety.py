@@ -14,6 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.slow
+
 HERE = Path(__file__).resolve().parent
 ANSWERS = {  # student -> (how_many, which_docs)
     "ana": ("42", "['001', '004']"),

@@ -25,6 +25,8 @@ import pytest
 
 from course import grading, sandbox
 
+pytestmark = pytest.mark.slow
+
 HERE = Path(__file__).resolve().parent
 LIMITS = sandbox.Limits(
     cell_timeout=5,
