@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from course.scoring import KIND_NAMES, award, conforms, diagnose, matches, plain, score
+from course.scoring import KIND_NAMES, award, conforms, diagnose, matches, resolve, score
 
 __all__ = ["check", "self_check", "explain", "BROAD"]
 
@@ -72,9 +72,7 @@ def check(
     for condition, message in hints or []:
         if set(condition) - set(BROAD):
             raise ValueError(f"visible hints may test only {BROAD}, not {condition}")
-        if "all_options" in condition:
-            condition = {**condition, "all_options": len(options or [])}
-        if matches(answer, condition):
+        if matches(answer, resolve(condition, form)):
             print(f"{name}: reconsider: {message}")
     print(f"{name} is well formed: {KIND_NAMES[kind]}. It will be scored when your work is graded.")
     return form
@@ -90,7 +88,7 @@ def _reveal(answer: Any, key: dict, form: dict) -> str:
         return f"Check the form of your answer first: it {problem}."
     share = score(answer, key, form)
     lines = [_verdict(share)]
-    if share < 1 and (message := diagnose(answer, key)):
+    if share < 1 and (message := diagnose(answer, key, form)):
         lines.append(message)
     lines.append(key["explain"])
     return " ".join(lines)
@@ -155,11 +153,8 @@ def explain(grade_id: str, answer: Any, solutions: Path | str | None = None) -> 
             continue
         for question in questions:
             if question.answer == grade_id:
-                value = plain(answer) if conforms(answer, question.form) is None else answer
-                points = award(value, question.form, question.key)
-                print(
-                    f"{points:g} of {question.points:g} points. "
-                    + _reveal(value, question.key, question.form)
-                )
+                points = award(answer, question.form, question.key)
+                reveal = _reveal(answer, question.key, question.form)
+                print(f"{points:g} of {question.points:g} points. {reveal}")
                 return
     print(f"No graded question {grade_id!r} in {folder}.")

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from course import sandbox
-from course.scoring import award, diagnose, matches, validate
+from course.scoring import award, diagnose, matches, resolve, validate
 
 __all__ = [
     "Question",
@@ -453,7 +453,7 @@ class Course:
 
 def _misconception_index(question: Question, answer: Any) -> int | None:
     for index, (condition, _) in enumerate(question.key.get("misconceptions", [])):
-        if answer is not None and matches(answer, condition):
+        if answer is not None and matches(answer, resolve(condition, question.form)):
             return index
     return None
 
@@ -463,7 +463,11 @@ def explanation(question: Question, outcome: Outcome, grade_id: str) -> str:
     earned = outcome.scores.get(grade_id, 0.0)
     lines = [f"Autograded: {earned:g} of {question.points:g} points."]
     answer = outcome.answers.get(grade_id)
-    if earned < question.points and answer is not None and (note := diagnose(answer, question.key)):
+    if (
+        earned < question.points
+        and answer is not None
+        and (note := diagnose(answer, question.key, question.form))
+    ):
         lines.append(f"About your answer: {note}")
     if question.key.get("explain"):
         lines.append(f"Why: {question.key['explain']}")

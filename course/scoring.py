@@ -51,6 +51,7 @@ __all__ = [
     "award",
     "conforms",
     "diagnose",
+    "resolve",
     "validate",
     "matches",
     "plain",
@@ -364,19 +365,32 @@ def matches(answer: Any, condition: dict) -> bool:
                 isinstance(value, dict) and len({normalise(v) for v in value.values()}) == 1
             )
         elif name == "all_options":
+            if isinstance(want, bool):
+                raise ValueError("all_options needs the form's options: use resolve()")
             tests.append(isinstance(value, list) and len(value) >= want)
         else:
             raise ValueError(f"unknown property {name!r} in a misconception condition")
     return bool(tests) and all(tests)
 
 
-def diagnose(answer: Any, key: dict) -> str | None:
+def resolve(condition: dict, form: dict) -> dict:
+    """``condition`` with ``{"all_options": True}`` made the number of the form's options.
+
+    >>> resolve({"all_options": True}, {"kind": "list", "options": ["A", "B"]})
+    {'all_options': 2}
+    """
+    if condition.get("all_options") is True:
+        return {**condition, "all_options": len(form.get("options") or [])}
+    return condition
+
+
+def diagnose(answer: Any, key: dict, form: dict) -> str | None:
     """The first misconception message of ``key`` that ``answer`` triggers, or None.
 
     These messages name specific wrong answers, so they live in the hidden key and are shown only
     after grading (in feedback) or after a self-study learner has answered.
     """
     for condition, message in key.get("misconceptions", []):
-        if matches(answer, condition):
+        if matches(answer, resolve(condition, form)):
             return message
     return None

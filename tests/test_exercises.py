@@ -36,7 +36,7 @@ import pytest
 
 from course.feedback import BROAD
 from course.manifest import lessons
-from course.scoring import METHODS, award, matches, score
+from course.scoring import METHODS, award, matches, resolve, score
 
 ROOT = Path(__file__).resolve().parent.parent
 # One assignment per lesson 01-06, with the lesson's slug (the manifest is the one list).
@@ -301,7 +301,9 @@ def test_each_key_explains_and_foresees_two_reasoning_mistakes(question):
     assert len(misconceptions) >= 2
     for condition, message in misconceptions:
         assert condition and len(message) >= 30, message
-        assert not matches(question.solution_value(), condition), "fires on the right answer"
+        assert not matches(question.solution_value(), resolve(condition, question.form)), (
+            "fires on the right answer"
+        )
 
 
 @pytest.mark.parametrize("question", ALL, ids=qid)

@@ -227,9 +227,13 @@ def test_misconceptions_name_the_reasoning_error():
             [{"lacks": "hero"}, "x"],
         ],
     }
-    assert diagnose(["hero", "tsar"], key) == "A title is not a judgement."
-    assert diagnose(["butcher"], key) == "x"
-    assert diagnose(["hero", "butcher"], key) is None
+    form = FORMS["set"]
+    assert diagnose(["hero", "tsar"], key, form) == "A title is not a judgement."
+    assert diagnose(["butcher"], key, form) == "x"
+    assert diagnose(["hero", "butcher"], key, form) is None
+    every = {**key, "misconceptions": [[{"all_options": True}, "Every option."]]}
+    assert diagnose(OPTIONS, every, form) == "Every option."
+    assert diagnose(["hero", "tsar"], every, form) is None
 
 
 def test_plain_rebuilds_builtins_and_refuses_the_rest():
