@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from course import sandbox
-from course.scoring import award, diagnose, matches, resolve, validate
+from course.scoring import award, diagnose, misconception, validate
 
 __all__ = [
     "Question",
@@ -442,7 +442,7 @@ class Course:
                 "points": outcome.scores.get(q.grade_id, 0.0),
                 "max_points": q.points,
                 "skill": q.skill,
-                "misconception": _misconception_index(q, outcome.answers.get(q.grade_id)),
+                "misconception": misconception(outcome.answers.get(q.grade_id), q.key, q.form),
             }
             for q in questions.values()
         }
@@ -451,23 +451,12 @@ class Course:
         os.replace(answers.with_suffix(".partial"), answers)
 
 
-def _misconception_index(question: Question, answer: Any) -> int | None:
-    for index, (condition, _) in enumerate(question.key.get("misconceptions", [])):
-        if answer is not None and matches(answer, resolve(condition, question.form)):
-            return index
-    return None
-
-
 def explanation(question: Question, outcome: Outcome, grade_id: str) -> str:
     """The feedback under one test cell: points, the misconception shown, and the reasoning."""
     earned = outcome.scores.get(grade_id, 0.0)
     lines = [f"Autograded: {earned:g} of {question.points:g} points."]
-    answer = outcome.answers.get(grade_id)
-    if (
-        earned < question.points
-        and answer is not None
-        and (note := diagnose(answer, question.key, question.form))
-    ):
+    note = diagnose(outcome.answers.get(grade_id), question.key, question.form)
+    if earned < question.points and note:
         lines.append(f"About your answer: {note}")
     if question.key.get("explain"):
         lines.append(f"Why: {question.key['explain']}")

@@ -51,6 +51,7 @@ __all__ = [
     "award",
     "conforms",
     "diagnose",
+    "misconception",
     "resolve",
     "validate",
     "matches",
@@ -384,13 +385,19 @@ def resolve(condition: dict, form: dict) -> dict:
     return condition
 
 
+def misconception(answer: Any, key: dict, form: dict) -> int | None:
+    """The index of the first misconception in ``key`` that ``answer`` shows, or None."""
+    for index, (condition, _) in enumerate(key.get("misconceptions", [])):
+        if answer is not None and matches(answer, resolve(condition, form)):
+            return index
+    return None
+
+
 def diagnose(answer: Any, key: dict, form: dict) -> str | None:
-    """The first misconception message of ``key`` that ``answer`` triggers, or None.
+    """The message of the first misconception in ``key`` that ``answer`` shows, or None.
 
     These messages name specific wrong answers, so they live in the hidden key and are shown only
     after grading (in feedback) or after a self-study learner has answered.
     """
-    for condition, message in key.get("misconceptions", []):
-        if matches(answer, resolve(condition, form)):
-            return message
-    return None
+    index = misconception(answer, key, form)
+    return None if index is None else key["misconceptions"][index][1]
