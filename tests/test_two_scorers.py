@@ -11,6 +11,7 @@ hidden test and no grader's rubric.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -51,14 +52,65 @@ def submission(slug: str, answers: dict[str, str]) -> nbformat.NotebookNode:
     return nb
 
 
+def _questions(slug: str) -> list[tuple[grading.Question, object, list[float]]]:
+    """Each question with the solution's value and the numbers its visible cell shows."""
+    source = nbformat.read(ROOT / "solutions" / slug / f"{slug}.ipynb", as_version=4)
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in source.cells}
+    namespace: dict = {}
+    exec(cells["setup"].source, namespace)
+    found = []
+    for question in grading.read_questions(source)[0]:
+        exec(cells[question.answer].source, namespace)
+        visible = ast.parse(grading.strip_hidden(cells[question.grade_id].source))
+        shown = [
+            n.value
+            for n in ast.walk(visible)
+            if isinstance(n, ast.Constant) and type(n.value) in (int, float)
+        ]
+        found.append((question, namespace[question.answer], shown))
+    return found
+
+
+def guesses(slug: str) -> dict[str, dict[str, str]]:
+    """Students who want points without thinking: every option (and the order shown, the first
+    label for every item), the last option (and the reverse order, none picked), the solution
+    plus an extra item or key, and the number a visible cell shows times 100."""
+    every, last, extra, hinted = {}, {}, {}, {}
+    for question, solution, shown in _questions(slug):
+        form, method, name = question.form, question.key["method"], question.answer
+        options = form.get("options") or []
+        if method in ("set", "order"):
+            every[name], last[name] = options, ([] if method == "set" else options[::-1])
+        elif method == "labels":
+            every[name] = {item: options[0] for item in form["keys"]}
+            last[name] = {item: options[-1] for item in form["keys"]}
+        elif method == "choice":
+            every[name], last[name] = options[0], options[-1]
+        if method == "set":
+            extra[name] = [*solution, next(o for o in options if o not in solution)]
+        elif isinstance(solution, dict):
+            extra[name] = {**solution, "extra": solution[next(iter(solution))]}
+        if method == "number" and shown:
+            hinted[name] = shown[0] * 100
+    return {
+        f"guess_{kind}": {name: repr(value) for name, value in answers.items()}
+        for kind, answers in (("every", every), ("last", last), ("extra", extra), ("hint", hinted))
+    }
+
+
+def students(slug: str) -> dict[str, dict[str, str]]:
+    """Everyone graded: the sample cases (scores known) and the naive guessers."""
+    return {**{name: case["answers"] for name, case in cases(slug).items()}, **guesses(slug)}
+
+
 def _course(root: Path, slug: str) -> Path:
     root.mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", root)
     shutil.copytree(ROOT / "solutions" / slug, root / "solutions" / slug)
-    for student, case in cases(slug).items():
+    for student, answers in students(slug).items():
         folder = root / "submitted" / student / slug
         folder.mkdir(parents=True)
-        nbformat.write(submission(slug, case["answers"]), folder / f"{slug}.ipynb")
+        nbformat.write(submission(slug, answers), folder / f"{slug}.ipynb")
     return root
 
 
@@ -68,7 +120,7 @@ def _scores(root: Path, slug: str) -> dict[tuple[str, str], float]:
 
     found = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
-        for student in cases(slug):
+        for student in students(slug):
             notebook = gradebook.find_submission_notebook(slug, slug, student)
             for grade in notebook.grades:
                 if grade.cell.cell_type == "code":
@@ -134,14 +186,44 @@ def test_each_assignment_has_eight_varied_cases(slug):
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_stock_nbgrader_gives_exactly_the_expected_points(graded, slug):
-    assert _scores(graded["stock"][slug], slug) == pytest.approx(_expected(slug), abs=1e-9)
+    stock = _scores(graded["stock"][slug], slug)
+    assert {k: v for k, v in stock.items() if k[0] in cases(slug)} == pytest.approx(
+        _expected(slug), abs=1e-9
+    )
 
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_course_grade_gives_exactly_the_expected_points(graded, slug):
-    assert _scores(graded["ours"][slug], slug) == pytest.approx(_expected(slug), abs=1e-9)
+    ours = _scores(graded["ours"][slug], slug)
+    assert {k: v for k, v in ours.items() if k[0] in cases(slug)} == pytest.approx(
+        _expected(slug), abs=1e-9
+    )
     for student, outcomes in graded["outcomes"][slug].items():
         assert [o.status for o in outcomes] == ["ok"], (student, outcomes[0].problems)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_naive_guessers_earn_no_more_than_chance_on_both_scorers(graded, slug):
+    stock, ours = _scores(graded["stock"][slug], slug), _scores(graded["ours"][slug], slug)
+    guessers = guesses(slug)
+    for student in guessers:
+        for key in [k for k in ours if k[0] == student]:
+            assert stock[key] == pytest.approx(ours[key], abs=1e-9), key
+    questions = {q.grade_id: (q, solution) for q, solution, _ in _questions(slug)}
+    total = sum(q.points for q, _ in questions.values())
+    for student in ("guess_every", "guess_last"):
+        earned = 0.0
+        for grade_id, (question, _) in questions.items():
+            points = ours[student, grade_id]
+            earned += points
+            if question.key["method"] in ("set", "labels", "order"):
+                assert points == 0, (student, grade_id, points)
+        assert earned <= 0.2 * total, (student, earned, total)
+    for grade_id, (question, _) in questions.items():
+        if question.answer in guessers["guess_extra"]:
+            assert ours["guess_extra", grade_id] < question.points, grade_id
+        if question.answer in guessers["guess_hint"]:
+            assert ours["guess_hint", grade_id] == 0, grade_id
 
 
 @pytest.mark.parametrize("slug", SLUGS)
