@@ -57,13 +57,32 @@ def _release(args: argparse.Namespace) -> int:
     return _nbgrader(args.root, "generate_assignment", args.assignment, "--force")
 
 
-def _grade(args: argparse.Namespace) -> int:
-    from course import grading, sandbox
+def _grade_log(root: str):
+    """Where `course grade` writes library warnings and full error reports."""
+    import os
+    import tempfile
+    from pathlib import Path
 
+    folder = Path(root)
+    if not (folder.is_dir() and os.access(folder, os.W_OK)):
+        folder = Path(tempfile.gettempdir())
+    return (folder / "course-grade.log").resolve()
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from course import grading, logfile, sandbox
+
+    log = _grade_log(args.root)
     try:
-        results = grading.grade(
-            args.assignment, args.root, args.student or None, args.jobs, args.unsafe, progress=True
-        )
+        with logfile.to_file(log):
+            results = grading.grade(
+                args.assignment,
+                args.root,
+                args.student or None,
+                args.jobs,
+                args.unsafe,
+                progress=True,
+            )
     except sandbox.SandboxUnavailable as error:
         print(
             f"course grade: refusing to run student code without a sandbox: {error}. "
@@ -79,6 +98,15 @@ def _grade(args: argparse.Namespace) -> int:
             f"course grade: no submissions of {args.assignment} under {args.root}", file=sys.stderr
         )
         return 1
+    print(f"Library warnings and full error reports: {log}")
+    not_graded = [s for s, outs in results.items() if any(o.status == "error" for o in outs)]
+    if not_graded:
+        print(
+            f"course grade: {len(not_graded)} submission(s) not graded: {', '.join(not_graded)}; "
+            f"see the problems above and {log}, then run again with --student NAME",
+            file=sys.stderr,
+        )
+        return 5
     return 0
 
 

@@ -20,19 +20,20 @@ from __future__ import annotations
 
 import ast
 import json
+import logging
 import os
 import queue
 import re
-import shutil
-import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from course import sandbox
+from course.gradebook import Course, GradingError
 from course.scoring import award, diagnose, misconception, validate
 
 __all__ = [
@@ -44,15 +45,15 @@ __all__ = [
     "Outcome",
     "Course",
     "GradingError",
+    "Job",
+    "LocalRunner",
 ]
+
+log = logging.getLogger("course.grade")
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n?(.*?)### END HIDDEN TESTS\n?", re.S)
 NOTEBOOK_LIMIT = 20 * 1024**2  # bytes: a larger submission is refused, not parsed
 STUBS = {"", "YOUR ANSWER HERE", "# YOUR ANSWER HERE"}
-
-
-class GradingError(RuntimeError):
-    """The instructor's course is not set up as `course grade` expects (never the student's)."""
 
 
 @dataclass(frozen=True)
@@ -251,61 +252,6 @@ def _read_submission(path: Path):
     return notebook
 
 
-def grade_notebook(
-    source,
-    keys: tuple[list[Question], list[tuple[str, float]]],
-    submitted_path: Path,
-    student: str,
-    slot: int,
-    limits: sandbox.Limits,
-    unsafe: bool,
-) -> Outcome:
-    """Execute one submitted notebook in the sandbox and score it.
-
-    ``keys`` is :func:`read_questions` of ``source``, read once before any thread starts.
-    """
-    import nbformat
-
-    questions, manual = keys
-    outcome = Outcome(student, submitted_path.name, scores={q.grade_id: 0.0 for q in questions})
-    try:
-        submitted = _read_submission(submitted_path)
-    except ValueError as error:
-        outcome.status, outcome.problems = "unreadable", [str(error)]
-        outcome.manual_blank = {grade_id: True for grade_id, _ in manual}
-        return outcome
-    runnable = assemble(source, submitted)
-    written = {
-        c.metadata["nbgrader"]["grade_id"]: c.source
-        for c in runnable.cells
-        if c.metadata.get("nbgrader", {}).get("solution")
-    }
-    outcome.manual_blank = {g: written.get(g, "").strip() in STUBS for g, _ in manual}
-    work = Path(tempfile.mkdtemp(prefix="course-grade-"))
-    try:
-        path = work / "submission.ipynb"
-        nbformat.write(runnable, path)
-        run = sandbox.run_notebook(path, [q.answer for q in questions], slot, limits, unsafe)
-        outcome.status = run.status
-        if run.message:
-            outcome.problems.append(run.message)
-        for question in questions:
-            captured = run.answers.get(question.answer)
-            if not isinstance(captured, dict) or "value" not in captured:
-                reason = captured.get("error") if isinstance(captured, dict) else "no answer"
-                if run.status == "ok" and reason not in (None, "not defined"):
-                    outcome.problems.append(f"{question.answer}: {str(reason)[:80]}")
-                continue
-            outcome.answers[question.grade_id] = captured["value"]
-            outcome.scores[question.grade_id] = award(
-                captured["value"], question.form, question.key
-            )
-        outcome.executed = _executed(run, runnable)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return outcome
-
-
 def _executed(run: sandbox.Run, fallback):
     """The executed notebook, re-read from untrusted bytes; the unexecuted one if unusable."""
     import nbformat
@@ -322,133 +268,56 @@ def _executed(run: sandbox.Run, fallback):
     return fallback
 
 
-class Course:
-    """An nbgrader course directory: its paths, and its gradebook."""
+def write_autograded(
+    course: Course, assignment: str, outcome: Outcome, source, questions: list[Question]
+) -> None:
+    """Save the executed notebook (no hidden tests) for the formgrader and feedback.
 
-    def __init__(self, root: Path | str = ".") -> None:
-        from nbgrader.coursedir import CourseDirectory
-        from traitlets.config import Config
-        from traitlets.config.loader import PyFileConfigLoader
+    Each test cell gains its score, the misconception the answer shows (if any) and the
+    explanation from the source; each written answer is followed by its rubric for graders
+    (a cell that ``course feedback`` leaves out of the students' pages). The captured answers
+    go beside it as ``NOTEBOOK.answers.json``, for ``course report``.
+    """
+    import nbformat
 
-        self.root = Path(root).resolve()
-        config = Config()
-        if (self.root / "nbgrader_config.py").exists():
-            config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
-        self.dirs = CourseDirectory(config=config)
-        self.dirs.root = str(self.root)
-        self.db_url = (
-            config.get("CourseDirectory", {}).get("db_url")
-            or f"sqlite:///{self.root / 'gradebook.db'}"
-        )
-
-    def path(self, kind: str, student: str, assignment: str) -> Path:
-        folder = getattr(self.dirs, f"{kind}_directory")
-        return Path(self.dirs.format_path(folder, student, assignment))
-
-    def sources(self, assignment: str) -> dict[str, Any]:
-        import nbformat
-
-        folder = self.path("source", ".", assignment)
-        notebooks = sorted(folder.glob("*.ipynb"))
-        if not notebooks:
-            raise GradingError(f"no source notebooks in {folder}")
-        return {nb.stem: nbformat.read(nb, as_version=4) for nb in notebooks}
-
-    def students(self, assignment: str) -> list[str]:
-        base = Path(self.dirs.format_path(self.dirs.submitted_directory, ".", ".")).resolve()
-        return sorted(p.parent.name for p in base.glob(f"*/{assignment}") if p.is_dir())
-
-    def record(self, assignment: str, outcomes: list[Outcome]) -> None:
-        """Write one student's grades in one transaction; keep manual grades."""
-        from nbgrader.api import Gradebook, MissingEntry
-
-        student = outcomes[0].student
-        with Gradebook(self.db_url) as gradebook:
-            try:
-                gradebook.find_student(student)
-            except MissingEntry:
-                gradebook.add_student(student)
-            try:
-                submission = gradebook.find_submission(assignment, student)
-            except MissingEntry:
-                submission = gradebook.add_submission(assignment, student)
-            stamp = self.path("submitted", student, assignment) / "timestamp.txt"
-            session = gradebook.db
-            try:
-                if stamp.is_file():
-                    from nbgrader.utils import parse_utc
-
-                    submission.timestamp = parse_utc(stamp.read_text("utf-8").strip()[:64])
-                for outcome in outcomes:
-                    notebook = gradebook.find_submission_notebook(
-                        outcome.notebook.removesuffix(".ipynb"), assignment, student
-                    )
-                    for cell_grade in notebook.grades:
-                        name = cell_grade.cell.name
-                        if name in outcome.scores:
-                            cell_grade.auto_score = outcome.scores[name]
-                            cell_grade.needs_manual_grade = False
-                        elif name in outcome.manual_blank:
-                            blank = outcome.manual_blank[name]
-                            cell_grade.auto_score = 0.0 if blank else None
-                            cell_grade.needs_manual_grade = not blank and (
-                                cell_grade.manual_score is None
-                            )
-                session.commit()
-            except Exception:
-                session.rollback()
-                raise
-
-    def write_autograded(
-        self, assignment: str, outcome: Outcome, source, questions: list[Question]
-    ) -> None:
-        """Save the executed notebook (no hidden tests) for the formgrader and feedback.
-
-        Each test cell gains its score, the misconception the answer shows (if any) and the
-        explanation from the source; each written answer is followed by its rubric for graders
-        (a cell that ``course feedback`` leaves out of the students' pages). The captured answers
-        go beside it as ``NOTEBOOK.answers.json``, for ``course report``.
-        """
-        import nbformat
-
-        if outcome.executed is None:
-            return
-        questions = {q.grade_id: q for q in questions}
-        schemes = mark_schemes(source)
-        cells = []
-        for cell in outcome.executed.cells:
-            cells.append(cell)
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id in questions and cell.cell_type == "code":
-                note = explanation(questions[grade_id], outcome, grade_id)
-                cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=note))
-            elif grade_id in schemes and cell.cell_type == "markdown":
-                rubric = nbformat.v4.new_markdown_cell(
-                    f"**For graders: the rubric for `{grade_id}`** (not shown to students)\n\n"
-                    + schemes[grade_id]
-                )
-                rubric.metadata["course"] = {"grader_only": True}
-                cells.append(rubric)
-        outcome.executed.cells = cells
-        folder = self.path("autograded", outcome.student, assignment)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / outcome.notebook
-        partial = target.with_suffix(".partial")
-        nbformat.write(outcome.executed, partial)
-        os.replace(partial, target)
-        record = {
-            q.grade_id: {
-                "answer": outcome.answers.get(q.grade_id),
-                "points": outcome.scores.get(q.grade_id, 0.0),
-                "max_points": q.points,
-                "skill": q.skill,
-                "misconception": misconception(outcome.answers.get(q.grade_id), q.key, q.form),
-            }
-            for q in questions.values()
+    if outcome.executed is None:
+        return
+    questions = {q.grade_id: q for q in questions}
+    schemes = mark_schemes(source)
+    cells = []
+    for cell in outcome.executed.cells:
+        cells.append(cell)
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in questions and cell.cell_type == "code":
+            note = explanation(questions[grade_id], outcome, grade_id)
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=note))
+        elif grade_id in schemes and cell.cell_type == "markdown":
+            rubric = nbformat.v4.new_markdown_cell(
+                f"**For graders: the rubric for `{grade_id}`** (not shown to students)\n\n"
+                + schemes[grade_id]
+            )
+            rubric.metadata["course"] = {"grader_only": True}
+            cells.append(rubric)
+    outcome.executed.cells = cells
+    folder = course.path("autograded", outcome.student, assignment)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / outcome.notebook
+    partial = target.with_suffix(".partial")
+    nbformat.write(outcome.executed, partial)
+    os.replace(partial, target)
+    record = {
+        q.grade_id: {
+            "answer": outcome.answers.get(q.grade_id),
+            "points": outcome.scores.get(q.grade_id, 0.0),
+            "max_points": q.points,
+            "skill": q.skill,
+            "misconception": misconception(outcome.answers.get(q.grade_id), q.key, q.form),
         }
-        answers = target.with_suffix(".answers.json")
-        answers.with_suffix(".partial").write_text(json.dumps(record, indent=1), "utf-8")
-        os.replace(answers.with_suffix(".partial"), answers)
+        for q in questions.values()
+    }
+    answers = target.with_suffix(".answers.json")
+    answers.with_suffix(".partial").write_text(json.dumps(record, indent=1), "utf-8")
+    os.replace(answers.with_suffix(".partial"), answers)
 
 
 def explanation(question: Question, outcome: Outcome, grade_id: str) -> str:
@@ -476,6 +345,158 @@ def mark_schemes(source) -> dict[str, str]:
     return found
 
 
+def _prepare(source, keys, path: Path, student: str) -> tuple[Outcome, Any]:
+    """The student's outcome so far, and the notebook to run (None if there is nothing to run)."""
+    questions, manual = keys
+    outcome = Outcome(student, path.name, scores={q.grade_id: 0.0 for q in questions})
+    try:
+        submitted = _read_submission(path)
+    except ValueError as error:
+        outcome.status, outcome.problems = "unreadable", [str(error)]
+        outcome.manual_blank = {grade_id: True for grade_id, _ in manual}
+        return outcome, None
+    runnable = assemble(source, submitted)
+    written = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in runnable.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    outcome.manual_blank = {g: written.get(g, "").strip() in STUBS for g, _ in manual}
+    return outcome, runnable
+
+
+def _score(outcome: Outcome, run: sandbox.Run, questions: list[Question], runnable) -> None:
+    """Score the answers that came back from one execution (all of them untrusted data)."""
+    outcome.status = run.status
+    if run.message:
+        outcome.problems.append(run.message)
+    for question in questions:
+        captured = run.answers.get(question.answer)
+        if not isinstance(captured, dict) or "value" not in captured:
+            reason = captured.get("error") if isinstance(captured, dict) else "no answer"
+            if run.status == "ok" and reason not in (None, "not defined"):
+                outcome.problems.append(f"{question.answer}: {str(reason)[:80]}")
+            continue
+        outcome.answers[question.grade_id] = captured["value"]
+        outcome.scores[question.grade_id] = award(captured["value"], question.form, question.key)
+    outcome.executed = _executed(run, runnable)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook to execute: whose, which, the assembled notebook (JSON) and answer names."""
+
+    student: str
+    notebook: str
+    text: str
+    names: tuple[str, ...]
+
+
+def failed_run(job: Job, error: BaseException) -> sandbox.Run:
+    """The grader's own failure to execute ``job`` (logged in full), as a run with no answers."""
+    log.error("executing %s/%s failed", job.student, job.notebook, exc_info=error)
+    first = (str(error).strip().splitlines() or [""])[0][:200]
+    return sandbox.Run("error", f"not executed: {type(error).__name__}: {first}", {}, None)
+
+
+class LocalRunner:
+    """Executes jobs in sandboxes on this machine, ``jobs`` at a time."""
+
+    def __init__(self, jobs: int, limits: sandbox.Limits, unsafe: bool) -> None:
+        self.jobs, self.limits, self.unsafe = max(1, jobs), limits, unsafe
+
+    def check(self) -> None:
+        """Raise :class:`sandbox.SandboxUnavailable` if no sandbox can run here."""
+        if not self.unsafe:
+            sandbox.check_sandbox()
+
+    def run(self, work: list[Job]) -> Iterator[tuple[Job, sandbox.Run]]:
+        """Each job with its run, in the order they finish."""
+        slots: queue.Queue[int] = queue.Queue()
+        for slot in range(self.jobs):
+            slots.put(slot)
+
+        def execute(job: Job) -> sandbox.Run:
+            slot = slots.get()
+            try:
+                return sandbox.run_source(job.text, list(job.names), slot, self.limits, self.unsafe)
+            finally:
+                slots.put(slot)
+
+        pool = ThreadPoolExecutor(max_workers=self.jobs)
+        try:
+            futures = {pool.submit(execute, job): job for job in work}
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    yield job, future.result()
+                except Exception as error:
+                    yield job, failed_run(job, error)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        pass
+
+
+def _students(course: Course, assignment: str, named: list[str] | None, notebooks) -> list[str]:
+    """The students to grade, after checking that each one's submission can be read."""
+    found = course.students(assignment)
+    if named:
+        missing = [student for student in named if student not in found]
+        if missing:
+            folder = course.path("submitted", ".", ".").resolve()
+            raise GradingError(
+                f"no submission of {assignment} from {', '.join(missing)} in {folder}; "
+                "check the names (course grade --student NAME)"
+            )
+        found = list(dict.fromkeys(named))
+    unreadable = course.unreadable(assignment, found, notebooks)
+    if unreadable:
+        more = f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
+        raise GradingError(
+            f"cannot read {', '.join(unreadable[:3])}{more}; give this account read access "
+            "(for example chmod -R g+rX on the submitted folder) and run again"
+        )
+    return found
+
+
+def _enter(course: Course, assignment: str, sources: dict[str, Any]) -> None:
+    from nbgrader.api import InvalidEntry
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        log.info(course.ensure_assignment(assignment, sources))
+    except (DBAPIError, InvalidEntry) as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
+        raise GradingError(
+            f"cannot use the gradebook {course.database}: {reason}; check db_url in "
+            "nbgrader_config.py and that the database server is running"
+        ) from None
+
+
+def _finish(course: Course, assignment: str, outcomes: list[Outcome], sources, keys) -> None:
+    """Save one student's autograded notebooks and grades; a failure marks only this student."""
+    student = outcomes[0].student
+    if any(o.status == "error" for o in outcomes):
+        for outcome in outcomes:
+            outcome.problems.append(f"nothing recorded; run again with --student {student}")
+        return
+    try:
+        for outcome in outcomes:
+            name = outcome.notebook.removesuffix(".ipynb")
+            write_autograded(course, assignment, outcome, sources[name], keys[name][0])
+        course.record(assignment, outcomes)
+    except Exception as error:
+        log.error("recording %s failed", student, exc_info=error)
+        first = (str(error).strip().splitlines() or [""])[0][:160]
+        for outcome in outcomes:
+            outcome.status = "error"
+            outcome.problems.append(
+                f"not recorded: {type(error).__name__}: {first}; run again with --student {student}"
+            )
+
+
 def grade(
     assignment: str,
     root: Path | str = ".",
@@ -487,53 +508,77 @@ def grade(
 ) -> dict[str, list[Outcome]]:
     """Grade every (or the named) student's submission of ``assignment``.
 
+    Everything that could stop the run is checked before any submission executes: the
+    source notebooks and their keys, that each submission can be read, the sandbox, and the
+    gradebook (an assignment missing from it is entered from its source). After that, a
+    failure while grading or recording one student is that student's (status ``error``, with
+    the reason) and never stops the others.
+
     Returns:
-        ``{student: [Outcome per notebook]}``; every outcome is already in the gradebook.
+        ``{student: [Outcome per notebook]}``; every outcome without status ``error`` is in
+        the gradebook.
 
     Raises:
         SandboxUnavailable: no working sandbox and ``unsafe`` not given.
-        GradingError: the course or its answer keys are malformed.
+        GradingError: the course, its keys, its submissions or its gradebook cannot be used.
     """
-    if not unsafe:
-        sandbox.check_sandbox()
+    import nbformat
+
+    started = time.monotonic()
     course = Course(root)
     sources = course.sources(assignment)
-    # Keys are read once, here: a malformed key stops the run before anything executes.
-    keys = {name: read_questions(source) for name, source in sources.items()}
-    students = students or course.students(assignment)
-    slots: queue.Queue[int] = queue.Queue()
-    for slot in range(max(1, jobs)):
-        slots.put(slot)
-
-    def work(student: str) -> list[Outcome]:
-        slot = slots.get()
+    keys = {}
+    for name, source in sources.items():
         try:
+            keys[name] = read_questions(source)
+        except GradingError as error:
+            where = course.path("source", ".", assignment) / f"{name}.ipynb"
+            raise GradingError(f"{where}: {error}; fix the key, then grade again") from None
+    students = _students(course, assignment, students, list(sources))
+    runner = LocalRunner(jobs, limits, unsafe)
+    try:
+        runner.check()
+        if students:
+            _enter(course, assignment, sources)
+        results: dict[str, list[Outcome]] = {}
+        waiting: dict[str, int] = {}
+        work, runnables = [], {}
+        for student in students:
             folder = course.path("submitted", student, assignment)
-            return [
-                grade_notebook(
-                    source, keys[name], folder / f"{name}.ipynb", student, slot, limits, unsafe
-                )
-                for name, source in sources.items()
-            ]
-        finally:
-            slots.put(slot)
+            results[student] = []
+            for name, source in sources.items():
+                outcome, runnable = _prepare(source, keys[name], folder / f"{name}.ipynb", student)
+                results[student].append(outcome)
+                if runnable is not None:
+                    names = tuple(q.answer for q in keys[name][0])
+                    work.append(Job(student, name, nbformat.writes(runnable), names))
+                    runnables[student, name] = (outcome, runnable)
+            waiting[student] = sum(1 for job in work if job.student == student)
+        bar = _progress(len(students), progress)
+        failed = 0
 
-    results: dict[str, list[Outcome]] = {}
-    bar = _progress(len(students), progress)
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(work, student): student for student in students}
-        for future in as_completed(futures):
-            outcomes = future.result()
-            for outcome in outcomes:
-                name = outcome.notebook.removesuffix(".ipynb")
-                course.write_autograded(assignment, outcome, sources[name], keys[name][0])
-            course.record(assignment, outcomes)  # one transaction per student
-            results[futures[future]] = outcomes
-            failed = sum(o.status != "ok" for outs in results.values() for o in outs)
+        def done(student: str) -> None:
+            nonlocal failed
+            _finish(course, assignment, results[student], sources, keys)
+            failed += any(o.status != "ok" for o in results[student])
             bar.update(1)
             bar.set_postfix(failed=failed, refresh=False)
-    bar.close()
+
+        for student in [s for s in students if not waiting[s]]:
+            done(student)
+        for job, run in runner.run(work):
+            outcome, runnable = runnables.pop((job.student, job.notebook))
+            try:
+                _score(outcome, run, keys[job.notebook][0], runnable)
+            except Exception as error:
+                outcome.status = "error"
+                outcome.problems.append(failed_run(job, error).message)
+            waiting[job.student] -= 1
+            if not waiting[job.student]:
+                done(job.student)
+        bar.close()
+    finally:
+        runner.close()
     if progress:
         print(summary(results, time.monotonic() - started))
     return dict(sorted(results.items()))
@@ -553,9 +598,13 @@ def summary(results: dict[str, list[Outcome]], seconds: float) -> str:
     for student, outcomes in sorted(results.items()):
         total = sum(o.total for o in outcomes)
         status = ",".join(sorted({o.status for o in outcomes}))
-        problems = "; ".join(p for o in outcomes for p in o.problems)[:120]
+        problems = "; ".join(p for o in outcomes for p in o.problems)[:160]
         lines.append(f"{student:<20} {total:>8g}  {status:<10}  {problems}")
-    lines.append(f"{len(results)} submissions graded in {seconds:.1f} s")
+    errors = sum(any(o.status == "error" for o in outcomes) for outcomes in results.values())
+    lines.append(
+        f"{len(results) - errors} of {len(results)} submissions graded in {seconds:.1f} s"
+        + (f"; {errors} not graded (see problems)" if errors else "")
+    )
     return "\n".join(lines)
 
 

@@ -9,8 +9,8 @@ three ways in one run:
 3. plain execution: each submitted notebook run once in a fresh kernel with nbclient, serially.
 
 Prints wall times, the throughput ratio stock / course-grade-with-2-jobs (target >= 1.7) and
-course grade's per-submission cost over plain execution, both serial (target <= 1.3). Run as
-root (the sandbox needs it): ``python tests/benchmarks/bench_grading.py [N]``.
+course grade's per-submission cost over plain execution, both serial (target <= 1.3). Run
+as any user with a working sandbox: ``python tests/benchmarks/bench_grading.py [N]``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from the source (never trusting the submission's locked cells), and refusing to 
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -122,6 +123,7 @@ def test_deleted_answer_cells_become_empty(source):
 
 
 def test_grade_refuses_without_a_sandbox(monkeypatch, tmp_path, capsys):
+    shutil.copytree(SOURCE.parents[2], tmp_path, dirs_exist_ok=True)  # the course, unreleased
     monkeypatch.setattr(sandbox, "_bwrap", lambda: None)
     assert cli.main(["grade", "t1", "--root", str(tmp_path)]) == 3
     error = capsys.readouterr().err
