@@ -82,6 +82,7 @@ def _grade(args: argparse.Namespace) -> int:
                 args.jobs,
                 args.unsafe,
                 progress=True,
+                cluster=args.cluster,
             )
     except sandbox.SandboxUnavailable as error:
         print(
@@ -189,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--unsafe",
         action="store_true",
         help="run without the bubblewrap sandbox (student code gets your rights)",
+    )
+    grade.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run the sandboxed executions on this Dask scheduler's workers (tcp://host:8786)",
     )
     assignment_command("feedback", "generate feedback pages (no hidden tests, checked)", _feedback)
     export = commands.add_parser("export", help="export all grades as CSV (nbgrader export)")

@@ -9,8 +9,9 @@ How a submission is graded:
    locked cell (instructions, visible checks) comes from the source, with its hidden part
    removed; only the student's answer cells, and any scratch cells they added, come from the
    submission. Tampered metadata, deleted or duplicated test cells change nothing.
-3. It runs in a bubblewrap sandbox (:mod:`course.sandbox`) that sees only its own copy; the
-   answers come back as JSON and are type-checked strictly (:func:`course.scoring.plain`).
+3. It runs in a bubblewrap sandbox (:mod:`course.sandbox`) that sees only its own copy, here
+   or on a Dask cluster's workers (:mod:`course.cluster`); the answers come back as JSON and
+   are type-checked strictly (:func:`course.scoring.plain`).
 4. Scores are computed here, outside any kernel, and written through nbgrader's gradebook in
    one transaction per submission; manual grades already given are never overwritten. A
    killed run loses at most the submission in progress, and a re-run gives the same grades.
@@ -505,6 +506,7 @@ def grade(
     unsafe: bool = False,
     limits: sandbox.Limits = sandbox.DEFAULT_LIMITS,
     progress: bool = True,
+    cluster: str | None = None,
 ) -> dict[str, list[Outcome]]:
     """Grade every (or the named) student's submission of ``assignment``.
 
@@ -513,6 +515,10 @@ def grade(
     gradebook (an assignment missing from it is entered from its source). After that, a
     failure while grading or recording one student is that student's (status ``error``, with
     the reason) and never stops the others.
+
+    Args:
+        cluster: a Dask scheduler's address: run the sandboxed executions on its workers.
+            Scoring and gradebook writes stay in this process.
 
     Returns:
         ``{student: [Outcome per notebook]}``; every outcome without status ``error`` is in
@@ -535,7 +541,12 @@ def grade(
             where = course.path("source", ".", assignment) / f"{name}.ipynb"
             raise GradingError(f"{where}: {error}; fix the key, then grade again") from None
     students = _students(course, assignment, students, list(sources))
-    runner = LocalRunner(jobs, limits, unsafe)
+    if cluster is not None:
+        from course.cluster import ClusterRunner
+
+        runner = ClusterRunner(cluster, limits, unsafe)
+    else:
+        runner = LocalRunner(jobs, limits, unsafe)
     try:
         runner.check()
         if students:
