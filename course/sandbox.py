@@ -260,11 +260,21 @@ def _limit(limits: Limits):
     return apply
 
 
+@functools.cache
 def _matplotlib_cache() -> Path:
-    """A font cache built once on the host, copied into each sandbox (saves seconds each)."""
-    folder = Path(tempfile.gettempdir()) / "course-mplcache"
+    """A font cache built once on the host, copied into each sandbox (saves seconds each).
+
+    Each grading account has its own, and uses it only if it owns it: another local user could
+    otherwise plant a cache that breaks every submission's plots."""
+    folder = Path(tempfile.gettempdir()) / f"course-mplcache-{os.geteuid()}"
+    try:
+        folder.mkdir(mode=0o755, exist_ok=True)
+        if folder.is_symlink() or folder.stat().st_uid != os.geteuid():
+            raise PermissionError(f"{folder} belongs to another user")
+    except OSError:
+        folder = Path(tempfile.mkdtemp(prefix="course-mplcache-"))
+        folder.chmod(0o755)
     if not any(folder.glob("fontlist-*.json")):
-        folder.mkdir(exist_ok=True)
         subprocess.run(
             [sys.executable, "-c", "import matplotlib.font_manager"],
             env={**os.environ, "MPLCONFIGDIR": str(folder)},
