@@ -142,6 +142,7 @@ def _try_sandbox(bwrap: str) -> None:
                 env=env,
                 pass_fds=fds,
                 preexec_fn=_limit(DEFAULT_LIMITS),
+                stdin=subprocess.DEVNULL,
                 capture_output=True,
                 text=True,
                 timeout=60,
@@ -394,8 +395,10 @@ def run_notebook(
         preexec = _limit(limits)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
-            subprocess.run(command, env=env, preexec_fn=preexec, pass_fds=fds, stdout=out,
-                           stderr=err, timeout=limits.notebook_timeout, check=False)  # fmt: skip
+            # no standard input: a notebook must not read the grader's terminal
+            subprocess.run(command, env=env, preexec_fn=preexec, pass_fds=fds,
+                           stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                           timeout=limits.notebook_timeout, check=False)  # fmt: skip
         except subprocess.TimeoutExpired:
             message = f"the notebook ran longer than {limits.notebook_timeout} s"
             return Run("timeout", message, {}, None)

@@ -158,6 +158,23 @@ def test_killing_every_process_it_may_spares_the_grader_and_the_rest(sandbox_rea
     assert made and not any(Path(folder).exists() for folder in made)  # run_source cleaned up
 
 
+def test_a_submission_cannot_read_the_graders_terminal(sandbox_ready):
+    """Its standard input is empty, so input() ends at once instead of reading what the grader
+    types (here: a pipe holding a line, standing in for the grader's terminal)."""
+    code = "try:\n    result = input()\nexcept EOFError:\n    result = 'nothing to read'"
+    typed, typing = os.pipe()
+    os.write(typing, b"typed by the grader\n")
+    saved = os.dup(0)
+    os.dup2(typed, 0)
+    try:
+        run = _run(code)
+    finally:
+        os.dup2(saved, 0)
+        for fd in (saved, typed, typing):
+            os.close(fd)
+    assert _result(run) == "nothing to read"
+
+
 def test_a_working_sandbox_is_tried_once(sandbox_ready, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("tried again")
