@@ -83,6 +83,7 @@ def _grade(args: argparse.Namespace) -> int:
                 args.unsafe,
                 progress=True,
                 cluster=args.cluster,
+                executor="kernel" if args.kernel else "shell",
             )
     except sandbox.SandboxUnavailable as error:
         print(
@@ -190,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--unsafe",
         action="store_true",
         help="run without the bubblewrap sandbox (student code gets your rights)",
+    )
+    grade.add_argument(
+        "--kernel",
+        action="store_true",
+        help="run each submission in a Jupyter kernel, as nbgrader does (slower; for notebooks "
+        "that need one, such as widgets talking to the kernel)",
     )
     grade.add_argument(
         "--cluster",

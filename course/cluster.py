@@ -99,7 +99,9 @@ def _slot() -> Iterator[int]:
         return
 
 
-def execute(text: str, names: list[str], limits: sandbox.Limits, unsafe: bool) -> sandbox.Run:
+def execute(
+    text: str, names: list[str], limits: sandbox.Limits, unsafe: bool, executor: str = "shell"
+) -> sandbox.Run:
     """On a worker: run one assembled notebook in a sandbox and return what came back.
 
     Raises :class:`course.sandbox.SandboxUnavailable` (never runs it unsandboxed) unless
@@ -110,7 +112,7 @@ def execute(text: str, names: list[str], limits: sandbox.Limits, unsafe: bool) -
         sandbox.check_sandbox()
         _sandbox_checked = True
     with _slot() as slot:
-        return sandbox.run_source(text, names, slot, limits, unsafe)
+        return sandbox.run_source(text, names, slot, limits, unsafe, executor)
 
 
 def _probe(unsafe: bool) -> dict:
@@ -131,8 +133,10 @@ def _first_line(error: BaseException) -> str:
 class ClusterRunner:
     """Executes jobs on the workers of the Dask scheduler at ``address``."""
 
-    def __init__(self, address: str, limits: sandbox.Limits, unsafe: bool) -> None:
-        self.address, self.limits, self.unsafe = address, limits, unsafe
+    def __init__(
+        self, address: str, limits: sandbox.Limits, unsafe: bool, executor: str = "shell"
+    ) -> None:
+        self.address, self.limits, self.unsafe, self.executor = address, limits, unsafe, executor
         self.client = None
 
     def _connect(self):
@@ -204,7 +208,13 @@ class ClusterRunner:
 
         futures = {
             self.client.submit(
-                execute, job.text, list(job.names), self.limits, self.unsafe, pure=False
+                execute,
+                job.text,
+                list(job.names),
+                self.limits,
+                self.unsafe,
+                self.executor,
+                pure=False,
             ): job
             for job in work
         }

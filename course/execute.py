@@ -5,10 +5,13 @@ Usage (by :mod:`course.sandbox`, never by hand)::
     python -m course.execute NOTEBOOK NAME [NAME ...]
 
 Executes ``NOTEBOOK`` with a per-cell time limit and a cap on output volume, in the sandbox's
-home folder, then asks the same kernel for the named variables as JSON, and prints one report
-line (``REPORT`` + JSON: run status, answers, executed notebook) on standard output. The grader
-treats the report as untrusted: a student's code runs in the same sandbox and could forge it,
-which can only change what that student's own answers appear to be.
+home folder, then reads the named variables as JSON, and prints one report line (``REPORT`` +
+JSON: run status, answers, executed notebook) on standard output. ``COURSE_EXECUTOR`` chooses
+how: ``shell`` (the default) runs the cells in this process's IPython shell
+(:mod:`course.shell`); ``kernel`` starts a Jupyter kernel and runs them through nbclient, as
+nbgrader does, at the cost of a second process and its start-up. The grader treats the report
+as untrusted: a student's code runs in the same sandbox and could forge it, which can only
+change what that student's own answers appear to be.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import subprocess
 import sys
 import time
 
+STARTED = time.time()  # the interpreter is up and has imported the course package
 MARKER = "@@COURSE-ANSWERS@@"  # starts the capture cell's line of answers
 REPORT = "@@COURSE-REPORT@@"  # starts the runner's report on its standard output
 CAPTURE = """
-def __course_capture(names):
+def __course_capture(names, namespace):
     import json as _json
     def _plain(value):
         kind = type(value)
@@ -36,21 +40,52 @@ def __course_capture(names):
         return False
     result = {}
     for _name in names:
-        if _name not in globals():
+        if _name not in namespace:
             result[_name] = {"error": "not defined"}
             continue
         try:
-            if not _plain(globals()[_name]):
+            if not _plain(namespace[_name]):
                 raise TypeError("not a plain value")
-            result[_name] = {"value": _json.loads(_json.dumps(globals()[_name], allow_nan=False))}
+            result[_name] = {"value": _json.loads(_json.dumps(namespace[_name], allow_nan=False))}
         except Exception as _error:
-            result[_name] = {"error": f"not a plain value ({type(globals()[_name]).__name__})"}
+            result[_name] = {"error": f"not a plain value ({type(namespace[_name]).__name__})"}
     return _json.dumps(result)
-print("@@COURSE-ANSWERS@@" + __course_capture(NAMES))
 """
+IN_KERNEL = CAPTURE + 'print("@@COURSE-ANSWERS@@" + __course_capture(NAMES, globals()))\n'
 
 
-def main(argv: list[str]) -> int:
+def capture(names: list[str], namespace: dict) -> dict:
+    """The named variables of ``namespace`` as JSON-safe values, or why each is not one.
+
+    >>> capture(["a", "b"], {"a": [1, "x"], "b": object()})
+    {'a': {'value': [1, 'x']}, 'b': {'error': 'not a plain value (object)'}}
+    """
+    functions: dict = {}
+    exec(CAPTURE, functions)  # the code a kernel runs, here outside the student's namespace
+    return json.loads(functions["__course_capture"](names, namespace))
+
+
+def in_shell(path: str, names: list[str], cell_timeout: int, output_limit: int) -> dict:
+    """Run the notebook at ``path`` in this process's IPython shell; return the report."""
+    started = time.time()
+    from course import shell
+
+    with open(path, encoding="utf-8") as handle:
+        notebook = json.load(handle)
+    timings = {"imports": time.time() - started}
+    try:
+        status, namespace = shell.run_cells(notebook["cells"], cell_timeout, output_limit)
+        timings["cells"] = time.time() - started - timings["imports"]
+        answers = capture(names, namespace)
+    except BaseException as error:  # any failure is reported as data, never as a traceback
+        status = {"status": "crash", "message": f"{type(error).__name__}: {error}"[:300]}
+        answers = {}
+    report = {"run": status, "answers": answers, "notebook": json.dumps(notebook)}
+    return {**report, "timings": timings}
+
+
+def in_kernel(path: str, names: list[str], cell_timeout: int, output_limit: int) -> dict:
+    """Run the notebook at ``path`` in a Jupyter kernel through nbclient; return the report."""
     # jsonschema's optional IRI format checker builds a grammar on import (1.6 s measured
     # here, per sandbox); notebook validation never uses it.
     sys.modules.setdefault("rfc3987_syntax", None)
@@ -58,9 +93,6 @@ def main(argv: list[str]) -> int:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
-    path, *names = argv
-    cell_timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "30"))
-    output_limit = int(os.environ.get("COURSE_OUTPUT_LIMIT", str(1_000_000)))
     notebook = nbformat.read(path, as_version=4)
 
     class CappedClient(NotebookClient):
@@ -98,9 +130,6 @@ def main(argv: list[str]) -> int:
     )
     status = {"status": "ok", "message": ""}
     answers: dict = {}
-    cache = os.environ.get("COURSE_MPL_CACHE")
-    if cache and os.path.isdir(cache):  # a font cache built once, so matplotlib starts fast
-        shutil.copytree(cache, os.environ["MPLCONFIGDIR"], dirs_exist_ok=True)
     try:
         # the kernel's own stdout and stderr (not cell output) go nowhere: only the report
         # below may reach the grader
@@ -117,7 +146,7 @@ def main(argv: list[str]) -> int:
                         "status": "timeout",
                         "message": f"cell {index + 1} ran over {cell_timeout} s",
                     }
-            capture = nbformat.v4.new_code_cell(CAPTURE.replace("NAMES", repr(names)))
+            capture = nbformat.v4.new_code_cell(IN_KERNEL.replace("NAMES", repr(names)))
             notebook.cells.append(capture)
             try:
                 client.execute_cell(capture, len(notebook.cells) - 1)
@@ -130,9 +159,27 @@ def main(argv: list[str]) -> int:
         status = {"status": "crash", "message": "the kernel died (the notebook ended Python)"}
     except Exception as error:  # report any other failure as data, never as a traceback
         status = {"status": "crash", "message": f"{type(error).__name__}: {error}"[:300]}
-    report = {"run": status, "answers": answers, "notebook": nbformat.writes(notebook)}
-    sys.stdout.write("\n" + REPORT + json.dumps(report) + "\n")
-    sys.stdout.flush()
+    return {"run": status, "answers": answers, "notebook": nbformat.writes(notebook)}
+
+
+def main(argv: list[str]) -> int:
+    path, *names = argv
+    cell_timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "30"))
+    output_limit = int(os.environ.get("COURSE_OUTPUT_LIMIT", str(1_000_000)))
+    cache = os.environ.get("COURSE_MPL_CACHE")
+    if cache and os.path.isdir(cache):  # a font cache built once, so matplotlib starts fast
+        shutil.copytree(cache, os.environ["MPLCONFIGDIR"], dirs_exist_ok=True)
+    run = in_kernel if os.environ.get("COURSE_EXECUTOR") == "kernel" else in_shell
+    # The report leaves on a private copy of standard output; what the notebook itself writes
+    # to the process's standard output and error (os.write(1, ...)) goes nowhere.
+    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    nowhere = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(nowhere, 1)
+    os.dup2(nowhere, 2)
+    report = run(path, names, cell_timeout, output_limit)
+    report.setdefault("timings", {})["started"] = STARTED
+    channel.write("\n" + REPORT + json.dumps(report) + "\n")
+    channel.flush()
     return 0
 
 

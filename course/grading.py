@@ -229,6 +229,7 @@ class Outcome:
     status: str = "ok"
     problems: list[str] = field(default_factory=list)
     executed: Any = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for benchmarks
 
     @property
     def total(self) -> float:
@@ -368,6 +369,7 @@ def _prepare(source, keys, path: Path, student: str) -> tuple[Outcome, Any]:
 
 def _score(outcome: Outcome, run: sandbox.Run, questions: list[Question], runnable) -> None:
     """Score the answers that came back from one execution (all of them untrusted data)."""
+    started = time.perf_counter()
     outcome.status = run.status
     if run.message:
         outcome.problems.append(run.message)
@@ -381,6 +383,7 @@ def _score(outcome: Outcome, run: sandbox.Run, questions: list[Question], runnab
         outcome.answers[question.grade_id] = captured["value"]
         outcome.scores[question.grade_id] = award(captured["value"], question.form, question.key)
     outcome.executed = _executed(run, runnable)
+    outcome.timings = {**run.timings, "scoring": time.perf_counter() - started}
 
 
 @dataclass(frozen=True)
@@ -403,8 +406,10 @@ def failed_run(job: Job, error: BaseException) -> sandbox.Run:
 class LocalRunner:
     """Executes jobs in sandboxes on this machine, ``jobs`` at a time."""
 
-    def __init__(self, jobs: int, limits: sandbox.Limits, unsafe: bool) -> None:
-        self.jobs, self.limits, self.unsafe = max(1, jobs), limits, unsafe
+    def __init__(
+        self, jobs: int, limits: sandbox.Limits, unsafe: bool, executor: str = "shell"
+    ) -> None:
+        self.jobs, self.limits, self.unsafe, self.executor = max(1, jobs), limits, unsafe, executor
 
     def check(self) -> None:
         """Raise :class:`sandbox.SandboxUnavailable` if no sandbox can run here."""
@@ -420,7 +425,9 @@ class LocalRunner:
         def execute(job: Job) -> sandbox.Run:
             slot = slots.get()
             try:
-                return sandbox.run_source(job.text, list(job.names), slot, self.limits, self.unsafe)
+                return sandbox.run_source(
+                    job.text, list(job.names), slot, self.limits, self.unsafe, self.executor
+                )
             finally:
                 slots.put(slot)
 
@@ -484,10 +491,13 @@ def _finish(course: Course, assignment: str, outcomes: list[Outcome], sources, k
             outcome.problems.append(f"nothing recorded; run again with --student {student}")
         return
     try:
+        started = time.perf_counter()
         for outcome in outcomes:
             name = outcome.notebook.removesuffix(".ipynb")
             write_autograded(course, assignment, outcome, sources[name], keys[name][0])
         course.record(assignment, outcomes)
+        for outcome in outcomes:
+            outcome.timings["gradebook"] = (time.perf_counter() - started) / len(outcomes)
     except Exception as error:
         log.error("recording %s failed", student, exc_info=error)
         first = (str(error).strip().splitlines() or [""])[0][:160]
@@ -507,6 +517,7 @@ def grade(
     limits: sandbox.Limits = sandbox.DEFAULT_LIMITS,
     progress: bool = True,
     cluster: str | None = None,
+    executor: str = "shell",
 ) -> dict[str, list[Outcome]]:
     """Grade every (or the named) student's submission of ``assignment``.
 
@@ -519,6 +530,8 @@ def grade(
     Args:
         cluster: a Dask scheduler's address: run the sandboxed executions on its workers.
             Scoring and gradebook writes stay in this process.
+        executor: ``shell`` (cells run in the sandbox's own Python) or ``kernel`` (in a
+            Jupyter kernel, as nbgrader runs them; slower). See :mod:`course.execute`.
 
     Returns:
         ``{student: [Outcome per notebook]}``; every outcome without status ``error`` is in
@@ -544,9 +557,9 @@ def grade(
     if cluster is not None:
         from course.cluster import ClusterRunner
 
-        runner = ClusterRunner(cluster, limits, unsafe)
+        runner = ClusterRunner(cluster, limits, unsafe, executor)
     else:
-        runner = LocalRunner(jobs, limits, unsafe)
+        runner = LocalRunner(jobs, limits, unsafe, executor)
     try:
         runner.check()
         if students:

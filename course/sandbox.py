@@ -35,7 +35,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from course import data
@@ -50,6 +51,7 @@ __all__ = [
     "run_source",
 ]
 
+EXECUTORS = ("shell", "kernel")  # how the sandbox runs the cells: see course.execute
 SANDBOX_UID = 61000  # plus the job slot: the sandbox's user id (as root, its own host user)
 
 
@@ -83,6 +85,8 @@ class Run:
     message: str
     answers: dict
     notebook: str | None  # the executed notebook as JSON text, if it came back
+    # seconds: startup (sandbox and interpreter), imports, cells, as the runner reported them
+    timings: dict = field(default_factory=dict)
 
 
 def _bwrap() -> str | None:
@@ -285,7 +289,7 @@ def _matplotlib_cache() -> Path:
     return folder
 
 
-def _environment(home: Path, limits: Limits) -> dict[str, str]:
+def _environment(home: Path, limits: Limits, executor: str = "shell") -> dict[str, str]:
     return {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(home),
@@ -306,16 +310,17 @@ def _environment(home: Path, limits: Limits) -> dict[str, str]:
         "MKL_NUM_THREADS": "1",
         "COURSE_CELL_TIMEOUT": str(limits.cell_timeout),
         "COURSE_OUTPUT_LIMIT": str(limits.output_bytes),
+        "COURSE_EXECUTOR": executor,
     }
 
 
 def _sandboxed(
-    bwrap: str, work: Path, runner: list[str], limits: Limits, slot: int
+    bwrap: str, work: Path, runner: list[str], limits: Limits, slot: int, executor: str = "shell"
 ) -> tuple[list[str], dict[str, str], list[int]]:
     """The bwrap command that runs ``runner`` in a sandbox that sees ``work`` (read-only), its
     environment, and the descriptors it must inherit."""
     home = Path("/home/sandbox")
-    env = _environment(home, limits)
+    env = _environment(home, limits, executor)
     uid = str(SANDBOX_UID + slot)
     size = str(limits.scratch_bytes)
     command = [
@@ -362,6 +367,7 @@ def run_notebook(
     slot: int = 0,
     limits: Limits | None = None,
     unsafe: bool = False,
+    executor: str = "shell",
 ) -> Run:
     """Execute ``notebook`` and capture the named answers.
 
@@ -375,24 +381,29 @@ def run_notebook(
         slot: the parallel job's number (as root, selects the sandbox's user id).
         limits: resource limits.
         unsafe: run without a sandbox (only when the instructor asked for it).
+        executor: ``shell`` runs the cells in the sandbox's Python, ``kernel`` in a Jupyter
+            kernel (see :mod:`course.execute`).
 
     Returns:
         A :class:`Run`.
     """
     limits = limits or DEFAULT_LIMITS
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor must be one of {EXECUTORS}, not {executor!r}")
     work = notebook.parent
     runner = [sys.executable, "-I", "-m", "course.execute", str(notebook), *names]
     if unsafe:
         home = work / "home"
         home.mkdir()
-        command, env, fds, preexec = runner, _environment(home, limits), [], None
+        command, env, fds, preexec = runner, _environment(home, limits, executor), [], None
     else:
         # as root, the sandbox's own host user must read its copy; as a user, it is the grader
         if _as_root():
             for path in [work, *work.rglob("*")]:
                 os.chown(path, SANDBOX_UID + slot, SANDBOX_UID + slot)
-        command, env, fds = _sandboxed(_bwrap(), work, runner, limits, slot)
+        command, env, fds = _sandboxed(_bwrap(), work, runner, limits, slot, executor)
         preexec = _limit(limits)
+    spawned = time.time()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
             # no standard input: a notebook must not read the grader's terminal
@@ -402,7 +413,14 @@ def run_notebook(
         except subprocess.TimeoutExpired:
             message = f"the notebook ran longer than {limits.notebook_timeout} s"
             return Run("timeout", message, {}, None)
-        return _collect(out, err)
+        run = _collect(out, err)
+    reported = run.timings
+    run.timings = {
+        key: reported[key] for key in ("imports", "cells") if isinstance(reported.get(key), float)
+    }
+    if isinstance(reported.get("started"), float):
+        run.timings["startup"] = reported["started"] - spawned
+    return run
 
 
 def run_source(
@@ -411,6 +429,7 @@ def run_source(
     slot: int = 0,
     limits: Limits | None = None,
     unsafe: bool = False,
+    executor: str = "shell",
 ) -> Run:
     """Execute the notebook JSON ``text`` as :func:`run_notebook` does, from a fresh private
     folder of its own (``submission.ipynb``), which is always removed afterwards."""
@@ -418,7 +437,7 @@ def run_source(
     try:
         path = work / "submission.ipynb"
         path.write_text(text, "utf-8")
-        return run_notebook(path, names, slot, limits, unsafe)
+        return run_notebook(path, names, slot, limits, unsafe, executor)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -442,4 +461,5 @@ def _collect(out, err) -> Run:
         tail = err.read()[-2000:].decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         return Run("crash", f"no answers came back ({error}); {tail[0][:200]}", {}, None)
     status = run.get("status") if run.get("status") in ("ok", "timeout", "crash") else "crash"
-    return Run(status, str(run.get("message", ""))[:300], captured, notebook)
+    timings = report.get("timings") if isinstance(report.get("timings"), dict) else {}
+    return Run(status, str(run.get("message", ""))[:300], captured, notebook, timings)

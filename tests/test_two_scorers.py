@@ -138,14 +138,16 @@ def _expected(slug: str) -> dict[tuple[str, str], float]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, sandbox_ready):
-    """Grade every assignment's cases both ways; stock nbgrader runs while course grade runs."""
+    """Grade every assignment's cases both ways; stock nbgrader runs while course grade runs.
+    course grade runs twice: in the sandbox's own Python (its default) and in a kernel."""
     base = tmp_path_factory.mktemp("two-scorers")
-    stock, ours = {}, {}
+    stock, ours, kernel = {}, {}, {}
     runs = []
     for slug in SLUGS:
         stock[slug] = _course(base / "stock" / slug, slug)
         ours[slug] = _course(base / "ours" / slug, slug)
-        for root in (stock[slug], ours[slug]):
+        kernel[slug] = _course(base / "kernel" / slug, slug)
+        for root in (stock[slug], ours[slug], kernel[slug]):
             subprocess.run(
                 [sys.executable, "-m", "nbgrader", "generate_assignment", slug, "--force"],
                 cwd=root,
@@ -169,9 +171,21 @@ def graded(tmp_path_factory, sandbox_ready):
         slug: grading.grade(slug, ours[slug], jobs=2, limits=LIMITS, progress=False)
         for slug in SLUGS
     }
+    in_kernel = {
+        slug: grading.grade(
+            slug, kernel[slug], jobs=2, limits=LIMITS, progress=False, executor="kernel"
+        )
+        for slug in SLUGS
+    }
     for run in runs:
         run.communicate(timeout=900)
-    return {"stock": stock, "ours": ours, "outcomes": outcomes}
+    return {
+        "stock": stock,
+        "ours": ours,
+        "outcomes": outcomes,
+        "kernel": kernel,
+        "in_kernel": in_kernel,
+    }
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -200,6 +214,18 @@ def test_course_grade_gives_exactly_the_expected_points(graded, slug):
     )
     for student, outcomes in graded["outcomes"][slug].items():
         assert [o.status for o in outcomes] == ["ok"], (student, outcomes[0].problems)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_running_cells_without_a_kernel_grades_exactly_as_a_kernel(graded, slug):
+    """The fast path (cells run in the sandbox's Python) against a Jupyter kernel, nbgrader's
+    way: the same points for every question of every student, the same statuses and answers."""
+    assert _scores(graded["ours"][slug], slug) == _scores(graded["kernel"][slug], slug)
+    for student, outcomes in graded["outcomes"][slug].items():
+        theirs = graded["in_kernel"][slug][student]
+        assert [(o.status, o.answers) for o in outcomes] == [
+            (o.status, o.answers) for o in theirs
+        ], student
 
 
 @pytest.mark.parametrize("slug", SLUGS)

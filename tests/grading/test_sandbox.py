@@ -26,9 +26,9 @@ pytestmark = pytest.mark.slow
 LIMITS = sandbox.Limits(cell_timeout=20, notebook_timeout=60, cpu_seconds=30, processes=64)
 
 
-def _run(code: str, slot: int = 0) -> sandbox.Run:
+def _run(code: str, slot: int = 0, executor: str = "shell") -> sandbox.Run:
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-    return sandbox.run_source(nbformat.writes(notebook), ["result"], slot, LIMITS)
+    return sandbox.run_source(nbformat.writes(notebook), ["result"], slot, LIMITS, False, executor)
 
 
 def _result(run: sandbox.Run):
@@ -143,19 +143,65 @@ result = {'unshare': unshared.split(), 'uid': os.getuid(),
     assert seen["uid"] == sandbox.SANDBOX_UID
 
 
-def test_killing_every_process_it_may_spares_the_grader_and_the_rest(sandbox_ready, monkeypatch):
+# in a kernel, the runner that started it dies; run in the runner itself, there is no one else
+@pytest.mark.parametrize("executor, status", [("shell", "ok"), ("kernel", "crash")])
+def test_killing_every_process_it_may_spares_the_grader_and_the_rest(
+    sandbox_ready, monkeypatch, executor, status
+):
     made = []
     mkdtemp = tempfile.mkdtemp
     monkeypatch.setattr(tempfile, "mkdtemp", lambda **how: made.append(mkdtemp(**how)) or made[-1])
     # a process of the sandbox's own host user (as root) or of the grader's user
     user = {"user": sandbox.SANDBOX_UID} if os.geteuid() == 0 else {}
     with subprocess.Popen(["sleep", "60"], **user) as neighbour:
-        run = _run("import os, signal\nos.kill(-1, signal.SIGKILL)")
+        run = _run("import os, signal\nos.kill(-1, signal.SIGKILL)\nresult = 1", 0, executor)
         alive = neighbour.poll() is None
         neighbour.kill()
     assert alive
-    assert run.status == "crash", run
+    assert run.status == status, run
     assert made and not any(Path(folder).exists() for folder in made)  # run_source cleaned up
+
+
+LURKER = """
+import os, subprocess, time
+open('/tmp/left-by-a', 'w').write('a was here')
+open(os.path.expanduser('~/left-by-a'), 'w').write('a was here')
+if os.fork() == 0:  # a daemon that would watch the next submission
+    os.setsid()
+    subprocess.Popen(['sleep', '123.25'], start_new_session=True)
+    os._exit(0)
+time.sleep(1)
+result = sorted(os.listdir('/proc'))
+"""
+
+SNOOP = """
+import os, time
+time.sleep(0.5)
+seen = {'files': sorted(os.listdir('/tmp')) + sorted(os.listdir(os.path.expanduser('~'))),
+        'processes': [open(f'/proc/{p}/cmdline').read() for p in os.listdir('/proc') if p.isdigit()]}
+result = seen
+"""
+
+
+def _lurking() -> list[str]:
+    found = subprocess.run(["pgrep", "-f", "sleep 123.25"], capture_output=True, text=True)
+    return found.stdout.split()
+
+
+def test_two_submissions_at_once_cannot_see_each_other_and_leave_nothing_behind(
+    sandbox_ready,
+):
+    """Each submission has its own files, processes and lifetime: one run beside another, or
+    after it in the same job slot, sees none of the other's, and nothing it starts outlives it."""
+    with ThreadPoolExecutor(2) as pool:
+        lurker, snoop = pool.submit(_run, LURKER, 0), pool.submit(_run, SNOOP, 1)
+        beside = _result(snoop.result())
+        lurker.result()
+    after = _result(_run(SNOOP, 0))  # the next submission in the slot the lurker used
+    for seen in (beside, after):
+        assert not [name for name in seen["files"] if "left-by" in name], seen
+        assert not [cmd for cmd in seen["processes"] if "123.25" in cmd], seen
+    assert _lurking() == []  # its daemon died with its sandbox
 
 
 def test_a_submission_cannot_read_the_graders_terminal(sandbox_ready):
