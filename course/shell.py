@@ -22,6 +22,11 @@ import signal
 import sys
 import time
 
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+
 __all__ = ["run_cells"]
 
 
@@ -66,10 +71,6 @@ class _Stream(io.TextIOBase):
 
 def _shell(recorder: _Recorder):
     """An IPython shell whose displays, results and errors go to ``recorder``."""
-    from IPython.core.displayhook import DisplayHook
-    from IPython.core.displaypub import DisplayPublisher
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
 
     class Publisher(DisplayPublisher):
         def publish(self, data, metadata=None, source=None, *, transient=None, update=False,
@@ -95,6 +96,8 @@ def _shell(recorder: _Recorder):
     config = Config()
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "nocolor"
+    # plain Python tracebacks: IPython's default (with context lines) cost 10 ms an error here
+    config.InteractiveShell.xmode = "Plain"
     shell = InteractiveShell.instance(
         config=config, display_pub_class=Publisher, displayhook_class=Results
     )
