@@ -85,7 +85,8 @@ class Run:
     message: str
     answers: dict
     notebook: str | None  # the executed notebook as JSON text, if it came back
-    # seconds: startup (sandbox and interpreter), imports, cells, as the runner reported them
+    # seconds as the runner reported them: startup (sandbox and interpreter), imports, cells,
+    # and the CPU time of the whole run
     timings: dict = field(default_factory=dict)
 
 
@@ -416,7 +417,9 @@ def run_notebook(
         run = _collect(out, err)
     reported = run.timings
     run.timings = {
-        key: reported[key] for key in ("imports", "cells") if isinstance(reported.get(key), float)
+        key: reported[key]
+        for key in ("imports", "cells", "cpu")
+        if isinstance(reported.get(key), float)
     }
     if isinstance(reported.get("started"), float):
         run.timings["startup"] = reported["started"] - spawned
