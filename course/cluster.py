@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING
 
 from course import sandbox
 from course.gradebook import GradingError
+from course.grading import failed_run, first_line
 
 if TYPE_CHECKING:
     from course.grading import Job
@@ -122,12 +123,8 @@ def _probe(unsafe: bool) -> dict:
         try:
             sandbox.check_sandbox()
         except Exception as error:  # any reason is a reason not to use this worker
-            problem = _first_line(error)
+            problem = first_line(error)
     return {"host": socket.gethostname(), "version": _version(), "sandbox": problem}
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
 
 
 class ClusterRunner:
@@ -170,7 +167,7 @@ class ClusterRunner:
             ) from None
         except Exception as error:  # any failure to connect is the address's or the network's
             raise GradingError(
-                f"cannot reach the Dask scheduler at {self.address}: {_first_line(error)}; "
+                f"cannot reach the Dask scheduler at {self.address}: {first_line(error)}; "
                 "check that it is running and that this address reaches it from here"
             ) from None
         try:
@@ -184,7 +181,7 @@ class ClusterRunner:
         mine, unfit, sandboxless = _version(), [], []
         for worker, report in sorted(reports.items()):
             if isinstance(report, BaseException):
-                unfit.append(f"the check failed on {worker} ({_first_line(report)})")
+                unfit.append(f"the check failed on {worker} ({first_line(report)})")
             elif report.get("version") != mine:
                 unfit.append(f"{worker} on {report.get('host')} has course {report.get('version')}")
             elif report.get("sandbox"):
@@ -203,8 +200,6 @@ class ClusterRunner:
     def run(self, work: list[Job]) -> Iterator[tuple[Job, sandbox.Run]]:
         """Each job with its run, in the order they finish."""
         from distributed import as_completed
-
-        from course.grading import failed_run
 
         futures = {
             self.client.submit(

@@ -396,11 +396,17 @@ class Job:
     names: tuple[str, ...]
 
 
+def first_line(error: BaseException, limit: int = 200) -> str:
+    """The first line of an error's message, for a one-line report (the log has the rest)."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:limit]
+
+
 def failed_run(job: Job, error: BaseException) -> sandbox.Run:
     """The grader's own failure to execute ``job`` (logged in full), as a run with no answers."""
     log.error("executing %s/%s failed", job.student, job.notebook, exc_info=error)
-    first = (str(error).strip().splitlines() or [""])[0][:200]
-    return sandbox.Run("error", f"not executed: {type(error).__name__}: {first}", {}, None)
+    return sandbox.Run(
+        "error", f"not executed: {type(error).__name__}: {first_line(error)}", {}, None
+    )
 
 
 class LocalRunner:
@@ -500,11 +506,11 @@ def _finish(course: Course, assignment: str, outcomes: list[Outcome], sources, k
             outcome.timings["gradebook"] = (time.perf_counter() - started) / len(outcomes)
     except Exception as error:
         log.error("recording %s failed", student, exc_info=error)
-        first = (str(error).strip().splitlines() or [""])[0][:160]
         for outcome in outcomes:
             outcome.status = "error"
             outcome.problems.append(
-                f"not recorded: {type(error).__name__}: {first}; run again with --student {student}"
+                f"not recorded: {type(error).__name__}: {first_line(error, 160)}; "
+                f"run again with --student {student}"
             )
 
 
