@@ -158,25 +158,29 @@ def _check_schema(raw: pd.DataFrame, resource: dict[str, Any], file: str) -> Non
             "header does not match the schema",
             f"expected columns {expected}; missing {missing}, unexpected {extra}",
         )
+    # Cell by cell in row order, on plain lists: indexing pandas a cell at a time is slow.
     for field in fields:
         column, kind = field["name"], field["type"]
-        values = raw[column]
+        values = raw[column].tolist()
         rules = field.get("constraints", {})
-        present = values != ""
-        if rules.get("required"):
-            for index in values.index[~present]:
-                raise _fail(file, index, column, "required value missing", "the cell is empty")
-        for index, value in values[present].items():
-            _check_value(value, kind, field, rules, file, index)
+        if rules.get("required") and "" in values:
+            raise _fail(
+                file, values.index(""), column, "required value missing", "the cell is empty"
+            )
+        for index, value in enumerate(values):
+            if value != "":
+                _check_value(value, kind, field, rules, file, index)
         if rules.get("unique"):
-            duplicated = values[present & values.duplicated(keep="first")]
-            for index, value in duplicated.items():
-                raise _fail(file, index, column, "duplicate id", f"{value!r} appears twice")
+            seen = set()
+            for index, value in enumerate(values):
+                if value in seen and value != "":
+                    raise _fail(file, index, column, "duplicate id", f"{value!r} appears twice")
+                seen.add(value)
     for key in schema.get("foreignKeys", []):
         target = key["reference"]["resource"]
         known = set(load(target)[key["reference"]["fields"]]) if target else set()
         column = key["fields"]
-        for index, value in raw[column].items():
+        for index, value in enumerate(raw[column].tolist()):
             if value not in known:
                 raise _fail(
                     file,
@@ -209,27 +213,31 @@ def _check_value(value: str, kind: str, field: dict, rules: dict, file: str, ind
 
 
 def _check_course_rules(raw: pd.DataFrame, resource: dict[str, Any], file: str) -> None:
+    def cells(*columns: str):
+        return enumerate(zip(*(raw[column].tolist() for column in columns), strict=True))
+
     if {"low", "high"} <= set(raw.columns):
-        for index, low, high in zip(raw.index, raw["low"], raw["high"], strict=True):
+        for index, (low, high) in cells("low", "high"):
             if low == "" and high == "" and resource["name"] != "reference":
                 raise _fail(file, index, "low", "no figure", "low and high are both empty")
             if low != "" and high != "" and float(low) > float(high):
                 raise _fail(file, index, "low", "low > high", f"low {low} exceeds high {high}")
     if "doc" in raw.columns and "is_fiction" in raw.columns:
-        documents = load("documents").set_index("id")
-        for index, doc, flag in zip(raw.index, raw["doc"], raw["is_fiction"], strict=True):
-            if flag != str(bool(documents.loc[doc, "is_fiction"])).lower():
+        documents = load("documents")
+        fiction = dict(zip(documents["id"], documents["is_fiction"], strict=True))
+        for index, (doc, flag) in cells("doc", "is_fiction"):
+            if flag != str(bool(fiction[doc])).lower():
                 raise _fail(
                     file,
                     index,
                     "is_fiction",
                     "fiction flag disagrees with documents",
-                    f"document {doc} has is_fiction={documents.loc[doc, 'is_fiction']}",
+                    f"document {doc} has is_fiction={fiction[doc]}",
                 )
     quoted = [column for column in ("quote", "claim") if column in raw.columns]
     if quoted and (texts := _texts()) is not None:
         column = quoted[0]
-        for index, doc, quote in zip(raw.index, raw["doc"], raw[column], strict=True):
+        for index, (doc, quote) in cells("doc", column):
             if quote not in texts[doc]:
                 raise _fail(
                     file,
@@ -305,7 +313,7 @@ _KINDS = {"string": "string", "number": "Float64", "boolean": "boolean"}
 def _typed(raw: pd.DataFrame, resource: dict[str, Any]) -> pd.DataFrame:
     import pandas as pd
 
-    table = pd.DataFrame(index=raw.index)
+    columns = {}
     for field in resource["schema"]["fields"]:
         column, kind = field["name"], field["type"]
         values = raw[column].replace("", None)
@@ -313,7 +321,8 @@ def _typed(raw: pd.DataFrame, resource: dict[str, Any]) -> pd.DataFrame:
             values = values.map({"true": True, "false": False})
         elif kind == "number":
             values = pd.to_numeric(values)
-        table[column] = values.astype(_KINDS[kind])
+        columns[column] = values.astype(_KINDS[kind])
+    table = pd.DataFrame(columns, index=raw.index)
     period = "period" if "period" in table else "date" if "date" in table else None
     if period and "doc" in table:
         table["year"] = table[period].map(decimal_year).astype("Float64")

@@ -66,8 +66,7 @@ def _figure(width: float = 7.0, height: float = 4.0) -> Figure:
 
 
 def _label(doc: str, documents: pd.DataFrame) -> str:
-    row = documents.loc[doc]
-    kind = "FICTION" if row["is_fiction"] else row["genre"]
+    kind = "FICTION" if documents.at[doc, "is_fiction"] else documents.at[doc, "genre"]
     return f"doc {doc} ({kind})"
 
 
