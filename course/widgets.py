@@ -3,9 +3,11 @@
 Each explorer draws its figure once and, when a control moves, changes that figure in place
 (visibility, limits, scale, line data) and re-renders it into the same image widget. Text that
 does not need to be pixels (title, legend, the list of claims shown) lives in HTML beside the
-image, which keeps a re-render within tens of milliseconds. When only data artists change (a
-document switched on or off), the explorer blits: it restores the cached empty axes and draws
-just the data. The figure's alt text is kept in step and shown under the image.
+image, which keeps a re-render within tens of milliseconds. The explorer blits: it keeps the
+rendered empty axes (ticks, tick labels, grid) of the last few views it showed, keyed by the
+view (limits, scales, axis labels), so a re-render of a view already seen restores those
+pixels and draws just the data; rendering tick-label text is most of the cost of a new view.
+The figure's alt text is kept in step and shown under the image.
 
 >>> explorer = MembershipExplorer()
 >>> explorer.log.value = True
@@ -49,9 +51,9 @@ class Explorer:
         figure.set_dpi(72)
         FigureCanvasAgg(figure)
         self._lean()
-        figure.canvas.draw()  # settle the constrained layout once, then freeze it
-        figure.set_layout_engine("none")
-        self._background = None
+        figure.get_layout_engine().execute(figure)  # settle the layout once (no pixels needed)
+        figure.set_layout_engine("none")  # and freeze it
+        self._backgrounds: dict[tuple, object] = {}  # view -> rendered empty axes, oldest first
         for control in controls:
             control.observe(self._changed, names="value")
         self.update()
@@ -80,37 +82,45 @@ class Explorer:
             ax.set_title("")
 
     def _changed(self, change: dict) -> None:
-        only_data = self.update(change["owner"])
-        self.render(blit=bool(only_data))
+        self.update(change["owner"])
+        self.render()
 
-    def update(self, control: w.Widget | None = None) -> bool:
-        """Apply the controls to the figure. Return True when only data artists changed."""
-        return False
+    def update(self, control: w.Widget | None = None) -> None:
+        """Apply the controls to the figure."""
 
     def _data_artists(self):
         return [a for a in self.figure.axes[0].get_children() if a.get_gid()]
 
-    def render(self, blit: bool = False) -> None:
+    def _view(self) -> tuple:
+        """All that the empty axes depend on; explorers change nothing else but data artists."""
+        ax = self.figure.axes[0]
+        return (ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
+                ax.get_xlabel(), ax.get_ylabel())  # fmt: skip
+
+    def render(self) -> None:
         """Re-render the figure into the image widget, and refresh the text around it."""
         import PIL.Image
 
         canvas = self.figure.canvas
         ax = self.figure.axes[0]
-        if blit and self._background is not None:
-            canvas.restore_region(self._background)
-            for artist in self._data_artists():
-                if artist.get_visible():
-                    ax.draw_artist(artist)
-        else:
+        view = self._view()
+        background = self._backgrounds.pop(view, None)
+        if background is None:  # a new view: render the axes without the data, and keep them
             shown = [(a, a.get_visible()) for a in self._data_artists()]
             for artist, _ in shown:
                 artist.set_visible(False)
             canvas.draw()
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            background = canvas.copy_from_bbox(self.figure.bbox)
             for artist, visible in shown:
                 artist.set_visible(visible)
-                if visible:
-                    ax.draw_artist(artist)
+            if len(self._backgrounds) >= 8:  # under 1 MB each
+                del self._backgrounds[next(iter(self._backgrounds))]
+        else:
+            canvas.restore_region(background)
+        self._backgrounds[view] = background  # the most recently shown last
+        for artist in self._data_artists():
+            if artist.get_visible():
+                ax.draw_artist(artist)
         width, height = canvas.get_width_height()
         self.image.width = str(width)  # natural size: never stretched
         image = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba())
@@ -175,7 +185,7 @@ class MembershipExplorer(Explorer):
         self.log = w.ToggleButton(value=False, description="Log scale")
         super().__init__(figure, [self.series, self.years, self.log])
 
-    def update(self, control=None) -> bool:
+    def update(self, control=None) -> None:
         ax = self.figure.axes[0]
         for artist in self._data_artists():
             artist.set_visible(artist.get_gid() in self.series.value)
@@ -185,13 +195,10 @@ class MembershipExplorer(Explorer):
             f"Party membership {self.years.value[0]} to {self.years.value[1]} on a {scale} "
             f"scale, showing {', '.join(self.series.value) or 'no series'}."
         )
-        if control is self.series:
-            return True
         ax.set_xlim(*self.years.value)
         if ax.get_yscale() != scale:
             ax.set_yscale(scale)  # resets the axis' ticks: make them plain again
             self._lean()
-        return False
 
 
 class OutputExplorer(Explorer):
@@ -213,7 +220,7 @@ class OutputExplorer(Explorer):
             self._limits[base] = (0, float(top) * 1.1)
         super().__init__(figure, [self.base, self.fiction, self.reference])
 
-    def update(self, control=None) -> bool:
+    def update(self, control=None) -> None:
         ax = self.figure.axes[0]
         base = self.base.value
         shown = set()
@@ -238,11 +245,8 @@ class OutputExplorer(Explorer):
         )
         self.heading.value = f"<b>Industrial output against {base}</b>"
         self.figure.alt_text = plots.output_alt_text(levels, base, reference)
-        if control is not self.base and control is not None:
-            return True
         ax.set_ylim(*self._limits[base])
         ax.set_ylabel(f"index ({base} = 100)")
-        return False
 
 
 class MortalityExplorer(Explorer):
@@ -268,7 +272,7 @@ class MortalityExplorer(Explorer):
     def widget(self) -> w.Widget:
         return w.VBox([super().widget, self.claims])
 
-    def update(self, control=None) -> bool:
+    def update(self, control=None) -> None:
         ax = self.figure.axes[0]
         for artist in self._data_artists():
             artist.set_visible(artist.get_gid() in self.sources.value)
@@ -291,13 +295,10 @@ class MortalityExplorer(Explorer):
             f"{len(shown)} claims about {what} from {', '.join(self.sources.value) or 'no source'}"
             ", as intervals on a logarithmic scale."
         )
-        if control is self.sources:
-            return True
         if self.group.value == "all":
             ax.set_ylim(*self._full)
         else:
             ax.set_ylim(last + 0.5, first - 0.5)
-        return False
 
 
 class GrowthCalculator(Explorer):
@@ -315,7 +316,7 @@ class GrowthCalculator(Explorer):
         figure.axes[0].get_lines()[0].set_gid("path")
         super().__init__(figure, [self.rate, self.years], (self.multiple,))
 
-    def update(self, control=None) -> bool:
+    def update(self, control=None) -> None:
         import numpy as np
 
         ax = self.figure.axes[0]
@@ -339,19 +340,6 @@ class GrowthCalculator(Explorer):
             f"A growth path at {self.rate.value:g}% a year for {self.years.value} years, "
             f"reaching {multiple:.2f} times the start, beside the fiction's claims."
         )
-        return False
-
-
-def _rows_view(ax, claims, first: int, last: int) -> None:
-    """Show rows ``first`` to ``last`` of a figure of claims, with the x range they need."""
-    import numpy as np
-
-    shown = claims.iloc[first : last + 1]
-    values = shown[["low", "high"]].to_numpy(dtype=float, na_value=np.nan).ravel()
-    values = values[values > 0]
-    low, high = (values.min(), values.max()) if len(values) else (1.0, 10.0)
-    ax.set_ylim(last + 0.5, first - 0.5)
-    ax.set_xlim(low / 2.5, high * 2.5)
 
 
 def _checked(verification: str) -> str:
@@ -363,12 +351,30 @@ class _ClaimList(Explorer):
 
     def __init__(self, figure, controls: list[w.Widget]) -> None:
         self.claims = w.HTML()
+        self._labels = [label.get_text() for label in figure.axes[0].get_yticklabels()]
         figure.set_size_inches(7.5, 4.5)
         super().__init__(figure, controls)
 
     @property
     def widget(self) -> w.Widget:
         return w.VBox([super().widget, self.claims])
+
+    def _show_rows(self, first: int, last: int) -> None:
+        """Show rows ``first`` to ``last``, with the x range they need.
+
+        The axis keeps the ticks of these rows only: those outside the view are never drawn,
+        but matplotlib would still place and label every one of them on each render.
+        """
+        import numpy as np
+
+        ax = self.figure.axes[0]
+        shown = self.figure.claims.iloc[first : last + 1]
+        values = shown[["low", "high"]].to_numpy(dtype=float, na_value=np.nan).ravel()
+        values = values[values > 0]
+        low, high = (values.min(), values.max()) if len(values) else (1.0, 10.0)
+        ax.set_yticks(range(first, last + 1), self._labels[first : last + 1])
+        ax.set_ylim(last + 0.5, first - 0.5)
+        ax.set_xlim(low / 2.5, high * 2.5)
 
 
 class ArchivesExplorer(_ClaimList):
@@ -398,8 +404,7 @@ class ArchivesExplorer(_ClaimList):
         self.secondary = w.Checkbox(value=True, description="rows read only 'as cited in'")
         super().__init__(figure, [self.question, self.sources, self.secondary])
 
-    def update(self, control=None) -> bool:
-        ax = self.figure.axes[0]
+    def update(self, control=None) -> None:
         for artist in self._data_artists():
             source, _, verification = artist.get_gid().partition("|")
             artist.set_visible(
@@ -434,10 +439,8 @@ class ArchivesExplorer(_ClaimList):
         )
         self.heading.value = f"<b>What the archives show: {escape(self.question.value)}</b>"
         self.figure.alt_text = plots.archives_alt_text(shown)
-        if control is not self.question and control is not None:
-            return True
-        _rows_view(ax, self.figure.claims, first, last)
-        return False
+        if control is self.question or control is None:
+            self._show_rows(first, last)
 
 
 class ClaimsExplorer(_ClaimList):
@@ -463,8 +466,7 @@ class ClaimsExplorer(_ClaimList):
         self.credits = _picker(list(plots.CREDITS), "Credited to")
         super().__init__(figure, [self.group, self.sources, self.credits])
 
-    def update(self, control=None) -> bool:
-        ax = self.figure.axes[0]
+    def update(self, control=None) -> None:
         for artist in self._data_artists():
             doc, _, credit = artist.get_gid().partition("|")
             artist.set_visible(doc in self.sources.value and credit in self.credits.value)
@@ -490,9 +492,7 @@ class ClaimsExplorer(_ClaimList):
         self.heading.value = f"<b>Who says so? {escape(self.group.value)}</b>"
         self.figure.alt_text = plots.attribution_alt_text(shown.assign(group=self.group.value))
         if control is self.group or control is None:
-            _rows_view(ax, self.figure.claims, first, last)
-            return False
-        return True
+            self._show_rows(first, last)
 
 
 class SchoolsExplorer(Explorer):
@@ -523,7 +523,7 @@ class SchoolsExplorer(Explorer):
     def widget(self) -> w.Widget:
         return w.VBox([super().widget, self.events])
 
-    def update(self, control=None) -> bool:
+    def update(self, control=None) -> None:
         ax = self.figure.axes[0]
         chosen = [school for school, toggle in self.toggles.items() if toggle.value]
         for artist in self._data_artists():
@@ -554,9 +554,6 @@ class SchoolsExplorer(Explorer):
         )
         scale = "log" if self.log.value else "linear"
         self.figure.alt_text = plots.schools_alt_text(events, self.log.value)
-        if control is not self.log:
-            return control is not None
         if ax.get_yscale() != scale:
             ax.set_yscale(scale)  # resets the axis' ticks: make them plain again
             self._lean()
-        return False
