@@ -47,7 +47,6 @@ __all__ = [
     "Run",
     "SandboxUnavailable",
     "check_sandbox",
-    "run_notebook",
     "run_source",
 ]
 
@@ -137,7 +136,7 @@ def check_sandbox() -> None:
 
 @functools.cache  # only a success is kept: a failure raises, and is tried again next time
 def _try_sandbox(bwrap: str) -> None:
-    """Start the sandbox's Python in a sandbox made exactly as :func:`run_notebook` makes it."""
+    """Start the sandbox's Python in a sandbox made exactly as :func:`run_source` makes one."""
     runner = [sys.executable, "-I", "-c", "import course.execute, nbclient, ipykernel"]
     try:
         with tempfile.TemporaryDirectory(prefix="course-probe-") as work:
@@ -362,22 +361,23 @@ def _sandboxed(
     return command, env, fds
 
 
-def run_notebook(
-    notebook: Path,
+def run_source(
+    text: str,
     names: list[str],
     slot: int = 0,
     limits: Limits | None = None,
     unsafe: bool = False,
     executor: str = "shell",
 ) -> Run:
-    """Execute ``notebook`` and capture the named answers.
+    """Execute the notebook JSON ``text`` and capture the named answers.
 
-    The notebook's folder is mounted read-only; the sandbox writes only to size-limited
-    in-memory folders of its own, and reports through its standard output, which goes to a file
-    that its file-size limit bounds. Nothing it does can fill the grader's memory or disk.
+    The notebook is written to a fresh private folder (always removed afterwards), which the
+    sandbox sees read-only; the sandbox writes only to size-limited in-memory folders of its own,
+    and reports through its standard output, which goes to a file that its file-size limit
+    bounds. Nothing it does can fill the grader's memory or disk.
 
     Args:
-        notebook: the notebook to run, alone in a private folder.
+        text: the notebook to run, as JSON.
         names: answer variables to capture.
         slot: the parallel job's number (as root, selects the sandbox's user id).
         limits: resource limits.
@@ -391,7 +391,25 @@ def run_notebook(
     limits = limits or DEFAULT_LIMITS
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {EXECUTORS}, not {executor!r}")
-    work = notebook.parent
+    work = Path(tempfile.mkdtemp(prefix="course-run-"))
+    try:
+        notebook = work / "submission.ipynb"
+        notebook.write_text(text, "utf-8")
+        return _run(work, notebook, names, slot, limits, unsafe, executor)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(
+    work: Path,
+    notebook: Path,
+    names: list[str],
+    slot: int,
+    limits: Limits,
+    unsafe: bool,
+    executor: str,
+) -> Run:
+    """Run ``notebook`` (in ``work``) in a sandbox, or unsandboxed if ``unsafe``."""
     runner = [sys.executable, "-I", "-m", "course.execute", str(notebook), *names]
     if unsafe:
         home = work / "home"
@@ -415,34 +433,9 @@ def run_notebook(
             message = f"the notebook ran longer than {limits.notebook_timeout} s"
             return Run("timeout", message, {}, None)
         run = _collect(out, err)
-    reported = run.timings
-    run.timings = {
-        key: reported[key]
-        for key in ("imports", "cells", "cpu")
-        if isinstance(reported.get(key), float)
-    }
-    if isinstance(reported.get("started"), float):
-        run.timings["startup"] = reported["started"] - spawned
+    if "started" in run.timings:
+        run.timings["startup"] = run.timings.pop("started") - spawned
     return run
-
-
-def run_source(
-    text: str,
-    names: list[str],
-    slot: int = 0,
-    limits: Limits | None = None,
-    unsafe: bool = False,
-    executor: str = "shell",
-) -> Run:
-    """Execute the notebook JSON ``text`` as :func:`run_notebook` does, from a fresh private
-    folder of its own (``submission.ipynb``), which is always removed afterwards."""
-    work = Path(tempfile.mkdtemp(prefix="course-run-"))
-    try:
-        path = work / "submission.ipynb"
-        path.write_text(text, "utf-8")
-        return run_notebook(path, names, slot, limits, unsafe, executor)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _collect(out, err) -> Run:
@@ -464,5 +457,10 @@ def _collect(out, err) -> Run:
         tail = err.read()[-2000:].decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         return Run("crash", f"no answers came back ({error}); {tail[0][:200]}", {}, None)
     status = run.get("status") if run.get("status") in ("ok", "timeout", "crash") else "crash"
-    timings = report.get("timings") if isinstance(report.get("timings"), dict) else {}
+    reported = report.get("timings") if isinstance(report.get("timings"), dict) else {}
+    timings = {
+        key: reported[key]
+        for key in ("started", "imports", "cells", "cpu")
+        if isinstance(reported.get(key), float)
+    }
     return Run(status, str(run.get("message", ""))[:300], captured, notebook, timings)
