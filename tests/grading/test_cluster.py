@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 distributed = pytest.importorskip("distributed")
@@ -31,21 +30,15 @@ ANSWERS = {  # student -> (how_many, which_docs, written answer)
 
 
 def _course(root: Path, released_course) -> Path:
-    released_course(root)
-    for student, (how_many, which_docs, written) in ANSWERS.items():
-        released = nbformat.read(root / "exercises" / "t1" / "t1.ipynb", as_version=4)
-        for cell in released.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id == "how_many":
-                cell.source = f"how_many = {how_many}"
-            elif grade_id == "which_docs":
-                cell.source = f"which_docs = {which_docs}"
-            elif grade_id == "why_written" and written:
-                cell.source = written
-        folder = root / "submitted" / student / "t1"
-        folder.mkdir(parents=True)
-        nbformat.write(released, folder / "t1.ipynb")
-    return root
+    answers = {
+        student: {
+            "how_many": f"how_many = {how_many}",
+            "which_docs": f"which_docs = {which_docs}",
+            **({"why_written": written} if written else {}),
+        }
+        for student, (how_many, which_docs, written) in ANSWERS.items()
+    }
+    return released_course(root, answers)
 
 
 def _grade(root: Path, *options: str, **popen) -> subprocess.Popen:
@@ -65,25 +58,12 @@ def _graded(root: Path, *options: str) -> str:
     return out
 
 
-def _grades(root: Path) -> list[tuple]:
-    """Every cell grade of every submission, as plain rows."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
-        return sorted(
-            (submission.student.id, grade.name, grade.auto_score, grade.needs_manual_grade)
-            for submission in gradebook.assignment_submissions("t1")
-            for notebook in submission.notebooks
-            for grade in notebook.grades
-        )
-
-
 @pytest.fixture(scope="module")
-def local_grades(tmp_path_factory, sandbox_ready, released_course) -> list[tuple]:
+def local_grades(tmp_path_factory, sandbox_ready, released_course, gradebook_rows) -> list[tuple]:
     """The gradebook of a local (no cluster) run of the course."""
     root = _course(tmp_path_factory.mktemp("local"), released_course)
     _graded(root, "--jobs", "2")
-    grades = _grades(root)
+    grades = gradebook_rows(root)
     assert {row[0] for row in grades} == set(ANSWERS)
     return grades
 
@@ -133,11 +113,13 @@ def _executions(client) -> tuple[int, int]:
     return client.run_on_scheduler(count)
 
 
-def test_cluster_grades_equal_a_local_run(tmp_path, released_course, local_grades, cluster):
+def test_cluster_grades_equal_a_local_run(
+    tmp_path, released_course, local_grades, cluster, gradebook_rows
+):
     scheduler, client = cluster
     root = _course(tmp_path / "cluster", released_course)
     out = _graded(root, "--cluster", scheduler.scheduler_address)
-    assert _grades(root) == local_grades
+    assert gradebook_rows(root) == local_grades
     assert "6 of 6 submissions graded" in out
     assert _executions(client) == (len(ANSWERS), 0)  # each ran once, on the cluster
     scores: dict[str, float] = {}
@@ -150,7 +132,9 @@ def test_cluster_grades_equal_a_local_run(tmp_path, released_course, local_grade
     assert manual == {"ana", "cai", "fay"}
 
 
-def test_worker_killed_mid_execution_is_retried(tmp_path, released_course, local_grades, cluster):
+def test_worker_killed_mid_execution_is_retried(
+    tmp_path, released_course, local_grades, cluster, gradebook_rows
+):
     scheduler, client = cluster
     root = _course(tmp_path / "killed", released_course)
     pids = client.run(os.getpid)
@@ -166,10 +150,10 @@ def test_worker_killed_mid_execution_is_retried(tmp_path, released_course, local
     assert run.returncode == 0, out[-2000:] + err[-2000:]
     assert sandboxes and not any(map(_running, sandboxes))  # they died with their worker
     assert _executions(client)[1] >= 1, "the scheduler lost no task to the killed worker"
-    assert _grades(root) == local_grades
+    assert gradebook_rows(root) == local_grades
 
 
-def test_a_worker_without_a_sandbox_is_refused(tmp_path, released_course, cluster):
+def test_a_worker_without_a_sandbox_is_refused(tmp_path, released_course, cluster, gradebook_rows):
     scheduler, client = cluster
     root = _course(tmp_path / "refused", released_course)
     before = set(client.scheduler_info()["workers"])
@@ -194,4 +178,4 @@ def test_a_worker_without_a_sandbox_is_refused(tmp_path, released_course, cluste
     assert not any(address in err for address in before)  # the good workers are not blamed
     assert _executions(client) == (0, 0)
     assert not (root / "autograded").exists()
-    assert not (root / "gradebook.db").exists() or _grades(root) == []
+    assert not (root / "gradebook.db").exists() or gradebook_rows(root) == []

@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -27,19 +26,11 @@ ANSWERS = {  # student -> (how_many, which_docs)
 
 
 def _course(root: Path, released_course) -> Path:
-    released_course(root)
-    released = nbformat.read(root / "exercises" / "t1" / "t1.ipynb", as_version=4)
-    for student, (how_many, which_docs) in ANSWERS.items():
-        for cell in released.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id == "how_many":
-                cell.source = f"how_many = {how_many}"
-            elif grade_id == "which_docs":
-                cell.source = f"which_docs = {which_docs}"
-        folder = root / "submitted" / student / "t1"
-        folder.mkdir(parents=True)
-        nbformat.write(released, folder / "t1.ipynb")
-    return root
+    answers = {
+        student: {"how_many": f"how_many = {how_many}", "which_docs": f"which_docs = {which_docs}"}
+        for student, (how_many, which_docs) in ANSWERS.items()
+    }
+    return released_course(root, answers)
 
 
 def _grade(root: Path, **popen) -> subprocess.Popen:
@@ -49,19 +40,6 @@ def _grade(root: Path, **popen) -> subprocess.Popen:
         stderr=subprocess.DEVNULL,
         **popen,
     )
-
-
-def _grades(root: Path) -> list[tuple]:
-    """Every cell grade of every submission, as plain rows."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
-        return sorted(
-            (submission.student.id, grade.name, grade.auto_score, grade.needs_manual_grade)
-            for submission in gradebook.assignment_submissions("t1")
-            for notebook in submission.notebooks
-            for grade in notebook.grades
-        )
 
 
 def _recorded(root: Path) -> int:
@@ -75,8 +53,9 @@ def _recorded(root: Path) -> int:
 
 
 def test_sigkill_mid_batch_then_rerun_equals_an_uninterrupted_run(
-    tmp_path, sandbox_ready, released_course
+    tmp_path, sandbox_ready, released_course, gradebook_rows
 ):
+    _grades = gradebook_rows
     clean = _course(tmp_path / "clean", released_course)
     killed = _course(tmp_path / "killed", released_course)
     assert _grade(clean).wait(timeout=300) == 0

@@ -17,7 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -136,19 +135,7 @@ def _nbgrader(root: Path, *args: str) -> None:
     assert run.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{run.stderr[-3000:]}"
 
 
-def _submit(root: Path, assignment: str, student: str, cells: dict[str, str]) -> None:
-    """Write ``student``'s submission: the released notebook with ``cells`` (grade_id -> source)."""
-    notebook = nbformat.read(root / "exercises" / assignment / f"{assignment}.ipynb", 4)
-    for cell in notebook.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in cells:
-            cell.source = cells[grade_id]
-    folder = root / "submitted" / student / assignment
-    folder.mkdir(parents=True)
-    nbformat.write(notebook, folder / f"{assignment}.ipynb")
-
-
-def _two_assignment_course(root: Path, released_course, url: str) -> Path:
+def _two_assignment_course(root: Path, released_course, submit, url: str) -> Path:
     """The tiny course, with t2 (a copy of t1), its gradebook on ``url``, both released."""
     released_course(root)
     shutil.copytree(root / "solutions" / "t1", root / "solutions" / "t2")
@@ -163,12 +150,12 @@ def _two_assignment_course(root: Path, released_course, url: str) -> Path:
                 "which_docs": f"which_docs = {which_docs!r}",
                 WRITTEN: f"{student} on {assignment}: both appear on Trotskyist sites.",
             }
-            _submit(root, assignment, student, cells)
+            submit(root, assignment, student, cells)
     return root
 
 
 def test_two_graders_and_a_hand_grader_at_once_lose_nothing(
-    tmp_path, sandbox_ready, released_course, postgres
+    tmp_path, sandbox_ready, released_course, submit, postgres
 ):
     from nbgrader.api import Gradebook
     from sqlalchemy import create_engine, text
@@ -176,7 +163,7 @@ def test_two_graders_and_a_hand_grader_at_once_lose_nothing(
     from course.gradebook import Course
 
     url = postgres.database("concurrent")
-    root = _two_assignment_course(tmp_path / "course", released_course, url)
+    root = _two_assignment_course(tmp_path / "course", released_course, submit, url)
     course_id = Course(root).course_id
     stop, record = tmp_path / "graders-exited", tmp_path / "hand-grades.json"
     hand = subprocess.Popen(
@@ -255,7 +242,7 @@ def test_two_graders_and_a_hand_grader_at_once_lose_nothing(
 
 
 def test_a_server_that_is_not_running_stops_grading_before_anything_runs(
-    tmp_path, sandbox_ready, released_course
+    tmp_path, sandbox_ready, released_course, submit
 ):
     reason = postgres_server.unavailable()
     if reason and "psycopg2" in reason:  # the server binaries are not needed here
@@ -268,7 +255,7 @@ def test_a_server_that_is_not_running_stops_grading_before_anything_runs(
     root = released_course(tmp_path / "course")
     _use_database(root, url)
     # executed, this answer would keep the run going for a minute
-    _submit(root, "t1", "ana", {"how_many": "import time\ntime.sleep(60)\nhow_many = 42"})
+    submit(root, "t1", "ana", {"how_many": "import time\ntime.sleep(60)\nhow_many = 42"})
     started = time.monotonic()
     run = subprocess.run(
         [sys.executable, "-m", "course", "grade", "t1", "--root", str(root)],
