@@ -575,7 +575,7 @@ def grade(
         work, runnables = [], {}
         for student in students:
             folder = course.path("submitted", student, assignment)
-            results[student] = []
+            results[student], queued = [], len(work)
             for name, source in sources.items():
                 outcome, runnable = _prepare(source, keys[name], folder / f"{name}.ipynb", student)
                 results[student].append(outcome)
@@ -583,7 +583,7 @@ def grade(
                     names = tuple(q.answer for q in keys[name][0])
                     work.append(Job(student, name, nbformat.writes(runnable), names))
                     runnables[student, name] = (outcome, runnable)
-            waiting[student] = sum(1 for job in work if job.student == student)
+            waiting[student] = len(work) - queued
         bar = _progress(len(students), progress)
         failed = 0
 
